@@ -1,0 +1,47 @@
+# Two commands set kgdiag up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DB     ?= var/kgdiag.db
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test lint typecheck venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The runtime install: a plain (non-editable) install, as a shop would deploy it.
+$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics schema seed api -type f -not -path '*/__pycache__/*')
+	$(BIN)/pip install --quiet .
+	rm -f $(VENV)/.test-installed
+	touch $@
+
+run: $(VENV)/.run-installed
+	@mkdir -p $(dir $(DB))
+	@if [ ! -f "$(DB)" ]; then \
+		$(BIN)/kgdiag init --db "$(DB)" && \
+		echo "Admin token (shown once, keep it safe):" && \
+		$(BIN)/kgdiag token create --db "$(DB)" --role admin --name admin | tail -n 1; \
+	fi
+	$(BIN)/kgdiag serve --db "$(DB)" --host $(HOST) --port $(PORT)
+
+# The test install is editable so tests run the working tree.
+$(VENV)/.test-installed: pyproject.toml $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.run-installed
+	touch $@
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.test-installed
+	$(BIN)/mypy
+
+test: $(VENV)/.test-installed lint typecheck
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

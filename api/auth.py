@@ -1,0 +1,57 @@
+"""Bearer-token auth by role: agent < senior < admin.
+
+Tokens are checked against their SHA-256 hashes in the store; the token itself
+is never stored. A route declares the least role it needs with
+``@requires("agent")``; 401 means no valid token, 403 a role too low.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import current_app, g, request
+
+from graph.store import ROLES, TokenInfo
+
+from .errors import ApiError
+
+__all__ = ["current_token", "requires"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def current_token() -> TokenInfo:
+    """The verified token of this request (only inside a ``@requires`` route)."""
+    token: TokenInfo = g.kgdiag_token
+    return token
+
+
+def requires(role: str) -> Callable[[F], F]:
+    """Refuse the request unless it carries a live token of ``role`` or higher."""
+    needed = ROLES.index(role)  # type: ignore[arg-type]
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            token = _bearer()
+            if token is None:
+                raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
+            info = current_app.extensions["kgdiag_store"].verify_token(token)
+            if info is None:
+                raise ApiError(401, "unauthorized", "unknown or revoked token")
+            if ROLES.index(info.role) < needed:
+                raise ApiError(403, "forbidden", f"needs the {role} role; this token is {info.role}")
+            g.kgdiag_token = info
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

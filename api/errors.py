@@ -1,0 +1,70 @@
+"""The one JSON error shape, for every error the API returns.
+
+``{"error": {"code": ..., "message": ..., "details": [...]}}`` -- shops' scripts
+parse one shape, so every error path goes through :func:`error_response`,
+including Flask's own 404/405 and crashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from graph.errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
+
+__all__ = ["ApiError", "error_response", "register_error_handlers"]
+
+
+class ApiError(Exception):
+    """An error the API answers with, in the one shape."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 details: Sequence[Any] = ()) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, list(details)
+
+
+def error_response(status: int, code: str, message: str, details: Sequence[Any] = ()) -> Response:
+    body = {"error": {"code": code, "message": message, "details": list(details)}}
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every error, expected or not, to the one shape."""
+
+    @app.errorhandler(ApiError)
+    def _api(err: ApiError) -> Response:
+        return error_response(err.status, err.code, err.message, err.details)
+
+    @app.errorhandler(NotFound)
+    def _not_found(err: NotFound) -> Response:
+        return error_response(404, "not_found", str(err))
+
+    @app.errorhandler(StaleRevision)
+    def _stale(err: StaleRevision) -> Response:
+        return error_response(409, "stale_revision", str(err),
+                              [{"expected": err.expected, "current": err.current}])
+
+    @app.errorhandler(ChangeSetInvalid)
+    def _invalid(err: ChangeSetInvalid) -> Response:
+        return error_response(422, "invalid_change", "the change was refused",
+                              [f.as_dict() for f in err.findings])
+
+    @app.errorhandler(StoreUnavailable)
+    def _store(err: StoreUnavailable) -> Response:
+        return error_response(503, "store_unavailable", str(err))
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        code = (err.name or "error").lower().replace(" ", "_")
+        return error_response(err.code or 500, code, err.description or err.name)
+
+    @app.errorhandler(Exception)
+    def _crash(err: Exception) -> Response:
+        app.logger.exception("unhandled error")
+        return error_response(500, "internal_error", "internal error; the graph is unchanged")

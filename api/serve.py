@@ -1,0 +1,44 @@
+"""``kgdiag serve``: gunicorn serving the app factory.
+
+gunicorn, not Flask's development server: several workers, threads, graceful
+shutdown on SIGTERM. Each worker builds its own app (and store connection).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+__all__ = ["serve"]
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, db: str, options: dict[str, Any]) -> None:
+        self.db = db
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from . import create_app
+
+        return create_app({"KGDIAG_DB": self.db})
+
+
+def serve(db: str, host: str, port: int, *, workers: int = 2, threads: int = 4,
+          timeout: int = 30) -> None:
+    """Serve until stopped (SIGTERM or Ctrl-C shuts down gracefully)."""
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": timeout,
+        "graceful_timeout": 10,
+        "accesslog": "-",
+    }
+    _Server(db, options).run()

@@ -1,0 +1,322 @@
+"""CEL conditions over the order facts: compile, analyse, evaluate.
+
+Senior agents write check conditions in CEL, never Python, so an edited
+condition can read facts but cannot run code. Two well-kept libraries share
+the work: the Rust-backed ``cel`` package evaluates (tens of microseconds a
+call), and cel-python's parser gives the syntax tree we walk to learn which
+order fields a condition reads. Knowing the fields lets the linter reject a
+misspelt field when the graph is edited, and lets the engine answer
+``unknown`` when a fact is missing instead of guessing.
+
+>>> cond = compile_condition('order.payment.gateway_status == "paid"')
+>>> sorted(cond.fields)
+['payment.gateway_status']
+>>> evaluate(cond, ConditionContext.build({"payment": {"gateway_status": "paid"}}))
+True
+>>> evaluate(cond, ConditionContext.build({})) is None
+True
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from difflib import get_close_matches
+from functools import cache
+from typing import Any
+
+import cel
+from celpy.celparser import CELParseError, CELParser
+from lark import Token, Tree
+
+from schema import graph_schema, order_schema
+
+__all__ = [
+    "CEL_FUNCTIONS",
+    "CEL_MACROS",
+    "CEL_METHODS",
+    "Condition",
+    "ConditionContext",
+    "ConditionError",
+    "compile_condition",
+    "condition_problems",
+    "evaluate",
+    "missing_fields",
+    "order_field_problem",
+    "parse_time",
+]
+
+#: Global functions a condition may call: CEL's standard ones the evaluator
+#: supports, plus ours declared in ``schema/graph.yaml``.
+CEL_FUNCTIONS = frozenset(
+    {"has", "size", "timestamp", "duration", "int", "uint", "double", "string", "bool",
+     "bytes", "type", "dyn", "matches", "max", "min"}
+)
+#: Methods a condition may call on a value.
+CEL_METHODS = frozenset(
+    {"contains", "startsWith", "endsWith", "matches", "size", "getFullYear", "getMonth",
+     "getDate", "getDayOfWeek", "getHours", "getMinutes"}
+)
+#: Comprehension macros: ``list.exists(x, x.state == "redeemed")``.
+CEL_MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
+
+_ITEM = "[]"
+
+
+class ConditionError(ValueError):
+    """A condition does not compile; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A compiled condition and what it reads.
+
+    ``fields`` are the order paths it names (``delivery.card_keys[].state``);
+    ``required`` are those read outside ``has()`` and outside list items,
+    which must be present for the answer to mean anything.
+    """
+
+    source: str
+    program: Any
+    fields: frozenset[str]
+    required: frozenset[str]
+    variables: frozenset[str]
+    functions: frozenset[str]
+
+
+@dataclass
+class _Usage:
+    fields: set[str] = field(default_factory=set)
+    required: set[str] = field(default_factory=set)
+    variables: set[str] = field(default_factory=set)
+    functions: set[str] = field(default_factory=set)
+
+
+_parser_lock = threading.Lock()
+
+
+@cache
+def _parser() -> Any:
+    return CELParser()
+
+
+def compile_condition(source: str) -> Condition:
+    """Compile ``source`` for evaluation and analyse the fields it reads.
+
+    Raises :class:`ConditionError` when either library rejects the text.
+    """
+    if not source.strip():
+        raise ConditionError("empty condition")
+    try:
+        with _parser_lock:
+            tree = _parser().parse(source)
+    except CELParseError as err:
+        raise ConditionError(_first_line(str(err))) from err
+    try:
+        program = cel.compile(source)
+    except (ValueError, RuntimeError) as err:
+        raise ConditionError(_first_line(str(err))) from err
+    usage = _Usage()
+    _visit(tree, {}, usage, guarded=False)
+    return Condition(
+        source=source,
+        program=program,
+        fields=frozenset(usage.fields),
+        required=frozenset(usage.required),
+        variables=frozenset(usage.variables),
+        functions=frozenset(usage.functions),
+    )
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "syntax error"
+
+
+# --- syntax tree walk -------------------------------------------------------
+
+
+def _chain(node: Any, scope: Mapping[str, list[str]]) -> list[str] | None:
+    """The identifier path of a member chain (``order.payment.x``), or None."""
+    if isinstance(node, Tree):
+        kind = node.data
+        if kind == "ident":
+            name = str(node.children[0])
+            return list(scope[name]) if name in scope else [name]
+        if kind == "member_dot":
+            base = _chain(node.children[0], scope)
+            return None if base is None else [*base, str(node.children[1])]
+        if kind == "member_index":
+            base = _chain(node.children[0], scope)
+            return None if base is None else [*base, _ITEM]
+        if len(node.children) == 1 and isinstance(node.children[0], Tree):
+            return _chain(node.children[0], scope)  # expr, relation, member ... wrappers
+    return None
+
+
+def _record(path: list[str], usage: _Usage, *, guarded: bool) -> None:
+    root, rest = path[0], path[1:]
+    usage.variables.add(root)
+    if root != "order" or not rest:
+        return
+    dotted = ".".join(rest).replace("." + _ITEM, _ITEM)
+    usage.fields.add(dotted)
+    if not guarded and _ITEM not in rest:
+        usage.required.add(dotted)
+
+
+def _visit(node: Any, scope: dict[str, list[str]], usage: _Usage, *, guarded: bool) -> None:
+    if not isinstance(node, Tree):
+        return
+    kind = node.data
+    if kind in ("member_dot", "member_index", "ident"):
+        path = _chain(node, scope)
+        if path is not None:
+            _record(path, usage, guarded=guarded)
+        if kind == "member_index":
+            _visit(node.children[0], scope, usage, guarded=guarded)
+            _visit(node.children[1], scope, usage, guarded=guarded)
+        elif path is None:
+            for child in node.children:
+                _visit(child, scope, usage, guarded=guarded)
+        return
+    if kind == "member_dot_arg":
+        _visit_method(node, scope, usage, guarded=guarded)
+        return
+    if kind == "ident_arg":
+        name = str(node.children[0])
+        usage.functions.add(name)
+        for child in node.children[1:]:
+            _visit(child, scope, usage, guarded=guarded or name == "has")
+        return
+    for child in node.children:
+        _visit(child, scope, usage, guarded=guarded)
+
+
+def _visit_method(node: Tree[Any], scope: dict[str, list[str]], usage: _Usage,
+                  *, guarded: bool) -> None:
+    target, method = node.children[0], str(node.children[1])
+    args = _exprs(node.children[2]) if len(node.children) > 2 else []
+    usage.functions.add(method)
+    _visit(target, scope, usage, guarded=guarded)
+    base = _chain(target, scope)
+    if method in CEL_MACROS and args and base is not None:
+        bound = _chain(args[0], {})
+        if bound is not None and len(bound) == 1:
+            inner = {**scope, bound[0]: [*base, _ITEM]}
+            for arg in args[1:]:
+                _visit(arg, inner, usage, guarded=guarded)
+            return
+    for arg in args:
+        _visit(arg, scope, usage, guarded=guarded)
+
+
+def _exprs(node: Any) -> list[Any]:
+    if isinstance(node, Tree) and node.data == "exprlist":
+        return list(node.children)
+    return [node]
+
+
+# --- static problems ----------------------------------------------------------
+
+
+def order_field_problem(path: str) -> str | None:
+    """Why ``path`` (``payment.callback.received``) is not an order field, or None."""
+    schema: Mapping[str, Any] = order_schema()
+    walked: list[str] = []
+    for part in path.replace(_ITEM, "." + _ITEM).split("."):
+        if schema.get("type") == "object" and "properties" not in schema:
+            return None  # free-form object such as "extra"
+        if part == _ITEM:
+            if schema.get("type") != "array":
+                where = ".".join(["order", *walked]).replace("." + _ITEM, _ITEM)
+                return f"{where} is not a list"
+            schema = schema["items"]
+            walked.append(_ITEM)
+            continue
+        props: Mapping[str, Any] = schema.get("properties", {})
+        if part not in props:
+            where = ".".join(["order", *walked]).replace("." + _ITEM, _ITEM)
+            hint = get_close_matches(part, list(props), n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            return f"{where} has no field {part!r}{suggestion}"
+        schema = props[part]
+        walked.append(part)
+    return None
+
+
+def condition_problems(cond: Condition) -> list[str]:
+    """Names the condition uses that the CEL environment does not offer."""
+    declared = graph_schema()
+    variables = set(declared["cel_variables"])
+    functions = CEL_FUNCTIONS | CEL_METHODS | CEL_MACROS | set(declared["cel_functions"])
+    problems = [f"unknown variable {name!r} (use one of {', '.join(sorted(variables))})"
+                for name in sorted(cond.variables - variables)]
+    problems += [f"unknown function {name!r}" for name in sorted(cond.functions - functions)]
+    for path in sorted(cond.fields):
+        problem = order_field_problem(path)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+# --- evaluation ---------------------------------------------------------------
+
+
+def parse_time(text: str) -> datetime:
+    """An RFC 3339 time as an aware datetime (naive times are taken as UTC)."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class ConditionContext:
+    """Everything a condition may read, built once per diagnosis."""
+
+    order: Mapping[str, Any]
+    cel_context: Any
+
+    @classmethod
+    def build(cls, order: Mapping[str, Any], now: datetime | None = None,
+              systems: Mapping[str, str] | None = None) -> ConditionContext:
+        at = now or datetime.now(UTC)
+
+        def minutes_since(ts: str) -> float:
+            return (at - parse_time(ts)).total_seconds() / 60.0
+
+        def minutes_between(a: str, b: str) -> float:
+            return (parse_time(b) - parse_time(a)).total_seconds() / 60.0
+
+        context = cel.Context(
+            variables={"order": dict(order), "now": at, "systems": dict(systems or {})},
+            functions={"minutes_since": minutes_since, "minutes_between": minutes_between},
+        )
+        return cls(order=order, cel_context=context)
+
+
+def _present(order: Mapping[str, Any], path: str) -> bool:
+    value: Any = order
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or value.get(part) is None:
+            return False
+        value = value[part]
+    return True
+
+
+def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
+    """True (the check fails), False (it passes) or None (facts missing)."""
+    if not all(_present(context.order, path) for path in cond.required):
+        return None
+    try:
+        result = cond.program.execute(context.cel_context)
+    except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError):
+        return None
+    return result if isinstance(result, bool) else None
+
+
+def missing_fields(cond: Condition, order: Mapping[str, Any]) -> list[str]:
+    """The required fields of ``cond`` that ``order`` lacks, for manual steps."""
+    return sorted(path for path in cond.required if not _present(order, path))
+

@@ -1,0 +1,98 @@
+"""Immutable networkx snapshots of one graph revision.
+
+The engine reads the graph only through a snapshot: a frozen DiGraph whose
+node and edge attributes are read-only mappings and tuples. Sharing one
+snapshot between threads is therefore safe, and a snapshot never changes
+under a diagnosis that is using it. Stores rebuild it only when the revision
+changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import networkx as nx
+
+from .model import Edge, GraphContent, Node, content_from_records
+
+__all__ = ["Snapshot", "build_snapshot", "freeze", "thaw"]
+
+
+def freeze(value: Any) -> Any:
+    """A read-only deep copy: mappings become MappingProxyType, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """The plain dict/list form of a frozen value, for JSON and YAML output."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One revision of the graph, frozen.
+
+    Node attributes: ``type`` and ``data``; edge attributes: ``type`` and ``data``.
+    """
+
+    revision: int
+    graph: Any  # a frozen networkx.DiGraph
+
+    def node(self, node_id: str) -> Mapping[str, Any]:
+        """The fields of ``node_id``; KeyError if absent."""
+        data: Mapping[str, Any] = self.graph.nodes[node_id]["data"]
+        return data
+
+    def node_type(self, node_id: str) -> str:
+        return str(self.graph.nodes[node_id]["type"])
+
+    def has_node(self, node_id: str) -> bool:
+        return bool(self.graph.has_node(node_id))
+
+    def nodes_of_type(self, node_type: str) -> Iterator[str]:
+        """Ids of the nodes of ``node_type``, in id order."""
+        return iter(sorted(n for n, t in self.graph.nodes(data="type") if t == node_type))
+
+    def out_edges(self, node_id: str, edge_type: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(target, edge fields) of ``node_id``'s outgoing edges of ``edge_type``."""
+        for _, target, attrs in self.graph.out_edges(node_id, data=True):
+            if attrs["type"] == edge_type:
+                yield target, attrs["data"]
+
+    def in_edges(self, node_id: str, edge_type: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(source, edge fields) of ``node_id``'s incoming edges of ``edge_type``."""
+        for source, _, attrs in self.graph.in_edges(node_id, data=True):
+            if attrs["type"] == edge_type:
+                yield source, attrs["data"]
+
+    def content(self) -> GraphContent:
+        """The snapshot as plain, mutable graph content."""
+        nodes = [Node(t, thaw(d)) for _, t, d in _node_rows(self.graph)]
+        edges = [Edge(a["type"], s, t, thaw(a["data"])) for s, t, a in self.graph.edges(data=True)]
+        return content_from_records(nodes, edges)
+
+
+def _node_rows(graph: Any) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    for node_id, attrs in graph.nodes(data=True):
+        yield node_id, attrs["type"], attrs["data"]
+
+
+def build_snapshot(revision: int, content: GraphContent) -> Snapshot:
+    """Freeze ``content`` as the snapshot of ``revision``."""
+    graph = nx.DiGraph(revision=revision)
+    for node_id, node in content.nodes.items():
+        graph.add_node(node_id, type=node.type, data=freeze(node.data))
+    for (source, target), edge in content.edges.items():
+        graph.add_edge(source, target, type=edge.type, data=freeze(edge.data))
+    return Snapshot(revision, nx.freeze(graph))

@@ -1,0 +1,321 @@
+"""The embedded SQLite backend: one file, WAL, every change audited.
+
+Each change-set is one ``BEGIN IMMEDIATE`` transaction: it checks the
+expected revision, validates against the rows it reads inside the same
+transaction, writes the rows, the revision and its audited changes, and
+commits. A process killed half-way leaves nothing behind (SQLite rolls the
+journal back on the next open), so the previous revision stays intact.
+``synchronous=FULL`` makes an acknowledged edit survive a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from schema.validate import Finding
+
+from .errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
+from .integrity import plan_changeset
+from .model import (
+    Change,
+    ChangeSet,
+    Edge,
+    EdgeKey,
+    GraphContent,
+    Node,
+    content_from_records,
+    diff,
+)
+from .snapshot import Snapshot, build_snapshot
+from .store import ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token
+
+__all__ = ["SqliteStore"]
+
+SCHEMA_VERSION = "1"
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS nodes (
+    id TEXT PRIMARY KEY, type TEXT NOT NULL, data TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS nodes_type ON nodes(type);
+CREATE TABLE IF NOT EXISTS edges (
+    source TEXT NOT NULL REFERENCES nodes(id),
+    target TEXT NOT NULL REFERENCES nodes(id),
+    type TEXT NOT NULL, data TEXT NOT NULL,
+    PRIMARY KEY (source, target));
+CREATE INDEX IF NOT EXISTS edges_target ON edges(target);
+CREATE TABLE IF NOT EXISTS revisions (
+    revision INTEGER PRIMARY KEY, author TEXT NOT NULL, at TEXT NOT NULL,
+    message TEXT NOT NULL, change_count INTEGER NOT NULL, reverted_to INTEGER);
+CREATE TABLE IF NOT EXISTS changes (
+    revision INTEGER NOT NULL REFERENCES revisions(revision), seq INTEGER NOT NULL,
+    action TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,
+    before TEXT, after TEXT, PRIMARY KEY (revision, seq));
+CREATE TABLE IF NOT EXISTS tokens (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+class _Reader:
+    """Reads current rows through one connection (inside its transaction)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def get_node(self, node_id: str) -> Node | None:
+        row = self.conn.execute("SELECT type, data FROM nodes WHERE id = ?", (node_id,)).fetchone()
+        return None if row is None else Node(row[0], json.loads(row[1]))
+
+    def get_edge(self, key: EdgeKey) -> Edge | None:
+        row = self.conn.execute(
+            "SELECT type, data FROM edges WHERE source = ? AND target = ?", key).fetchone()
+        return None if row is None else Edge(row[0], key[0], key[1], json.loads(row[1]))
+
+    def edges_touching(self, node_id: str) -> Iterable[Edge]:
+        rows = self.conn.execute(
+            "SELECT type, source, target, data FROM edges WHERE source = ?1 OR target = ?1",
+            (node_id,))
+        return [Edge(t, s, g, json.loads(d)) for t, s, g, d in rows]
+
+
+class SqliteStore:
+    """The SQLite graph store. Safe to share between threads (one connection each)."""
+
+    def __init__(self, path: Path, *, create: bool = False) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._snapshot: Snapshot | None = None
+        self._snapshot_lock = threading.Lock()
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._conn()
+        if create:
+            conn.executescript(_DDL)
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                         (SCHEMA_VERSION,))
+        version = self._meta("schema_version")
+        if version != SCHEMA_VERSION:
+            raise StoreUnavailable(f"{path} is not a kgdiag store (schema version {version!r})")
+
+    # --- connections -------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA foreign_keys=ON")
+            except sqlite3.DatabaseError as err:
+                raise StoreUnavailable(f"cannot open {self.path}: {err}") from err
+            self._local.conn = conn
+        return conn
+
+    def _meta(self, key: str) -> str | None:
+        try:
+            row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.DatabaseError:
+            return None
+        return None if row is None else str(row[0])
+
+    @contextmanager
+    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        conn = self._conn()
+        conn.execute(f"BEGIN {mode}")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # --- reading -----------------------------------------------------------
+
+    @staticmethod
+    def _revision(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT COALESCE(MAX(revision), 0) FROM revisions").fetchone()[0])
+
+    def revision(self) -> int:
+        return self._revision(self._conn())
+
+    def _content(self, conn: sqlite3.Connection) -> GraphContent:
+        nodes = [Node(t, json.loads(d)) for t, d in conn.execute("SELECT type, data FROM nodes")]
+        edges = [Edge(t, s, g, json.loads(d))
+                 for t, s, g, d in conn.execute("SELECT type, source, target, data FROM edges")]
+        return content_from_records(nodes, edges)
+
+    def snapshot(self) -> Snapshot:
+        current = self.revision()
+        cached = self._snapshot
+        if cached is not None and cached.revision == current:
+            return cached
+        with self._snapshot_lock:
+            cached = self._snapshot
+            if cached is not None and cached.revision == self.revision():
+                return cached
+            with self._transaction("DEFERRED") as conn:
+                revision, content = self._revision(conn), self._content(conn)
+            self._snapshot = build_snapshot(revision, content)
+            return self._snapshot
+
+    def history(self, *, limit: int = 50, before: int | None = None) -> list[RevisionInfo]:
+        rows = self._conn().execute(
+            "SELECT revision, author, at, message, change_count, reverted_to FROM revisions"
+            " WHERE revision < ? ORDER BY revision DESC LIMIT ?",
+            (before if before is not None else 2**62, limit))
+        return [RevisionInfo(*row) for row in rows]
+
+    def changes(self, revision: int) -> list[Change]:
+        conn = self._conn()
+        if conn.execute("SELECT 1 FROM revisions WHERE revision = ?", (revision,)).fetchone() is None:
+            raise NotFound(f"no revision {revision}")
+        rows = conn.execute("SELECT action, kind, key, before, after FROM changes"
+                            " WHERE revision = ? ORDER BY seq", (revision,))
+        return [_change_from_row(*row) for row in rows]
+
+    def content_at(self, revision: int) -> GraphContent:
+        with self._transaction("DEFERRED") as conn:
+            current = self._revision(conn)
+            if not 0 <= revision <= current:
+                raise NotFound(f"no revision {revision} (the graph is at {current})")
+            content = self._content(conn)
+            rows = conn.execute(
+                "SELECT action, kind, key, before, after FROM changes WHERE revision > ?"
+                " ORDER BY revision DESC, seq DESC", (revision,)).fetchall()
+        for row in rows:
+            _undo(content, _change_from_row(*row))
+        return content
+
+    # --- writing -----------------------------------------------------------
+
+    def apply(self, changes: ChangeSet, *, expected_revision: int, author: str,
+              message: str = "", reverted_to: int | None = None) -> RevisionInfo:
+        with self._transaction() as conn:
+            current = self._revision(conn)
+            if current != expected_revision:
+                raise StaleRevision(expected_revision, current)
+            planned = plan_changeset(changes, _Reader(conn))
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            info = RevisionInfo(current + 1, author, _now(), message, len(planned), reverted_to)
+            conn.execute("INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?)",
+                         (info.revision, info.author, info.at, info.message,
+                          info.change_count, info.reverted_to))
+            for seq, change in enumerate(planned):
+                self._write(conn, change)
+                conn.execute("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             (info.revision, seq, change.action, change.kind,
+                              _dumps(change.key), _opt_dumps(change.before),
+                              _opt_dumps(change.after)))
+        return info
+
+    @staticmethod
+    def _write(conn: sqlite3.Connection, change: Change) -> None:
+        if change.kind == "node":
+            if change.after is None:
+                conn.execute("DELETE FROM nodes WHERE id = ?", (change.key,))
+            else:
+                conn.execute("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)",
+                             (change.key, change.after["type"], _dumps(change.after["data"])))
+            return
+        source, target = change.key
+        if change.after is None:
+            conn.execute("DELETE FROM edges WHERE source = ? AND target = ?", (source, target))
+        else:
+            conn.execute("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)",
+                         (source, target, change.after["type"], _dumps(change.after["data"])))
+
+    def revert(self, to_revision: int, *, expected_revision: int, author: str,
+               message: str = "") -> RevisionInfo:
+        target = self.content_at(to_revision)
+        current = self.content_at(expected_revision)
+        changes = diff(current, target)
+        if not changes.operations:
+            why = f"the graph already equals revision {to_revision}"
+            raise ChangeSetInvalid([Finding("revert", "to_revision", why)])
+        text = message or f"revert to revision {to_revision}"
+        return self.apply(changes, expected_revision=expected_revision, author=author,
+                          message=text, reverted_to=to_revision)
+
+    # --- tokens ------------------------------------------------------------
+
+    def create_token(self, role: Role, name: str) -> str:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        if not name.strip():
+            raise ValueError("a token needs a name")
+        token = new_token()
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
+                         (name, role, hash_token(token), _now()))
+        return token
+
+    def verify_token(self, token: str) -> TokenInfo | None:
+        row = self._conn().execute(
+            "SELECT id, name, role, created_at, revoked_at FROM tokens"
+            " WHERE hash = ? AND revoked_at IS NULL", (hash_token(token),)).fetchone()
+        return None if row is None else TokenInfo(*row)
+
+    def revoke_token(self, name: str) -> int:
+        with self._transaction() as conn:
+            cur = conn.execute("UPDATE tokens SET revoked_at = ? WHERE name = ?"
+                               " AND revoked_at IS NULL", (_now(), name))
+            return int(cur.rowcount)
+
+    def list_tokens(self) -> list[TokenInfo]:
+        rows = self._conn().execute(
+            "SELECT id, name, role, created_at, revoked_at FROM tokens ORDER BY id")
+        return [TokenInfo(*row) for row in rows]
+
+
+def _opt_dumps(value: dict[str, Any] | None) -> str | None:
+    return None if value is None else _dumps(value)
+
+
+def _change_from_row(action: str, kind: str, key: str, before: str | None,
+                     after: str | None) -> Change:
+    raw_key = json.loads(key)
+    parsed_key: str | EdgeKey = raw_key if isinstance(raw_key, str) else (raw_key[0], raw_key[1])
+    return Change(cast(Any, action), cast(Any, kind), parsed_key,
+                  None if before is None else json.loads(before),
+                  None if after is None else json.loads(after))
+
+
+def _undo(content: GraphContent, change: Change) -> None:
+    """Step ``content`` back over one audited change."""
+    before = change.before
+    if change.kind == "node":
+        node_id = str(change.key)
+        if before is None:
+            content.nodes.pop(node_id, None)
+        else:
+            content.nodes[node_id] = Node(before["type"], before["data"])
+        return
+    key = cast(EdgeKey, tuple(change.key))
+    if before is None:
+        content.edges.pop(key, None)
+    else:
+        content.edges[key] = Edge(before["type"], before["source"], before["target"],
+                                  before["data"])

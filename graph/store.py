@@ -1,0 +1,135 @@
+"""The store interface every backend implements, and how to open one.
+
+One small interface: read a snapshot with its revision; apply a validated
+change-set against an expected revision; read the history and its audited
+changes; rebuild any earlier revision; revert to it (as a new revision);
+keep API tokens, hashed. An unknown backend is an error, never a silent
+fallback: a silent fallback would write a shop's edits where nobody looks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from .errors import StoreUnavailable
+from .model import Change, ChangeSet, GraphContent
+from .snapshot import Snapshot
+
+__all__ = [
+    "ROLES",
+    "GraphStore",
+    "RevisionInfo",
+    "TokenInfo",
+    "hash_token",
+    "new_token",
+    "open_store",
+]
+
+Role = Literal["agent", "senior", "admin"]
+ROLES: tuple[Role, ...] = ("agent", "senior", "admin")
+
+
+@dataclass(frozen=True)
+class RevisionInfo:
+    """One entry of the audit log: who changed the graph, when, and why."""
+
+    revision: int
+    author: str
+    at: str
+    message: str
+    change_count: int
+    reverted_to: int | None = None
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token's public facts (never the token itself)."""
+
+    id: int
+    name: str
+    role: Role
+    created_at: str
+    revoked_at: str | None
+
+
+def new_token() -> str:
+    """A fresh random API token; shown once, stored only as its hash."""
+    return "kgd_" + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a token. Tokens are 256 random bits, so no slow hash is needed."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class GraphStore(Protocol):
+    """What the engine, the API and the CLI need from a graph store."""
+
+    def revision(self) -> int:
+        """The current revision (0 for an empty store)."""
+        ...
+
+    def snapshot(self) -> Snapshot:
+        """The current revision as an immutable snapshot (cached per revision)."""
+        ...
+
+    def apply(self, changes: ChangeSet, *, expected_revision: int, author: str,
+              message: str = "") -> RevisionInfo:
+        """Validate and apply ``changes`` atomically as a new revision."""
+        ...
+
+    def history(self, *, limit: int = 50, before: int | None = None) -> list[RevisionInfo]:
+        """Revisions newest first."""
+        ...
+
+    def changes(self, revision: int) -> list[Change]:
+        """The audited changes of one revision, with records before and after."""
+        ...
+
+    def content_at(self, revision: int) -> GraphContent:
+        """The whole graph as it was at ``revision``."""
+        ...
+
+    def revert(self, to_revision: int, *, expected_revision: int, author: str,
+               message: str = "") -> RevisionInfo:
+        """A new revision whose content equals ``to_revision``'s."""
+        ...
+
+    def create_token(self, role: Role, name: str) -> str:
+        """Store a new token's hash and return the token (shown once)."""
+        ...
+
+    def verify_token(self, token: str) -> TokenInfo | None:
+        """The live token matching ``token``, or None."""
+        ...
+
+    def revoke_token(self, name: str) -> int:
+        """Revoke every live token with ``name``; returns how many."""
+        ...
+
+    def list_tokens(self) -> list[TokenInfo]:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+def open_store(location: str | Path, *, create: bool = False) -> GraphStore:
+    """Open the store at ``location``: a SQLite file path (the default backend).
+
+    ``create`` makes a new empty store; without it a missing store is an error.
+    """
+    text = str(location)
+    if "://" in text and not text.startswith("sqlite://"):
+        scheme = text.split("://", 1)[0]
+        raise StoreUnavailable(f"unknown store backend {scheme!r} in {text!r}")
+    from .sqlite import SqliteStore
+
+    path = Path(text.removeprefix("sqlite://"))
+    if not create and not path.exists():
+        raise StoreUnavailable(f"no store at {path}: create it with `kgdiag init --db {path}`")
+    return SqliteStore(path, create=create)

@@ -1,0 +1,224 @@
+"""The ``kgdiag`` command line (see ../shared/contract/diagnose.md).
+
+Exit codes: 0 done, 1 findings or a refused change, 2 bad usage or no store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
+from graph.lint import lint_content
+from graph.model import GraphContent, diff
+from graph.store import ROLES, GraphStore, open_store
+from seed import default_seed_dir, dump_seed_dir, load_seed_dir
+
+__all__ = ["main"]
+
+
+def _db(args: argparse.Namespace) -> str:
+    db = args.db or os.environ.get("KGDIAG_DB")
+    if not db:
+        raise SystemExit("kgdiag: give --db PATH or set KGDIAG_DB")
+    return str(db)
+
+
+def _author(args: argparse.Namespace) -> str:
+    return str(getattr(args, "author", None) or f"{getpass.getuser()}@cli")
+
+
+def _import(store: GraphStore, content: GraphContent, author: str, message: str) -> int:
+    changes = diff(store.content_at(store.revision()), content)
+    if not changes.operations:
+        print(f"nothing to import: the graph already matches (revision {store.revision()})")
+        return 0
+    info = store.apply(changes, expected_revision=store.revision(), author=author,
+                       message=message)
+    print(f"imported {info.change_count} changes as revision {info.revision}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = Path(_db(args))
+    if path.exists():
+        store = open_store(path)
+        print(f"store already exists at {path} (revision {store.revision()}); nothing done")
+        return 0
+    content, problems = load_seed_dir(default_seed_dir())
+    findings = problems + lint_content(content, with_files=True)
+    if findings:
+        _print_findings(findings)
+        return 1
+    store = open_store(path, create=True)
+    _import(store, content, "kgdiag init", "seed graph")
+    counts = content.counts()
+    print(f"created {path}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    store = open_store(_db(args))
+    if args.token_command == "create":
+        token = store.create_token(args.role, args.name)
+        print(f"token for {args.name} ({args.role}); it is shown only once:")
+        print(token)
+    elif args.token_command == "revoke":
+        count = store.revoke_token(args.name)
+        print(f"revoked {count} token(s) named {args.name}")
+        return 0 if count else 1
+    else:
+        for info in store.list_tokens():
+            state = f"revoked {info.revoked_at}" if info.revoked_at else "live"
+            print(f"{info.id}\t{info.name}\t{info.role}\t{info.created_at}\t{state}")
+    return 0
+
+
+def _print_findings(findings: Sequence[object]) -> None:
+    for finding in findings:
+        print(finding)
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    if args.seed:
+        content, problems = load_seed_dir(Path(args.seed))
+        findings = problems + lint_content(content, with_files=True)
+        label = args.seed
+    elif args.db or os.environ.get("KGDIAG_DB"):
+        store = open_store(_db(args))
+        content = store.content_at(store.revision())
+        findings = lint_content(content)
+        label = f"{_db(args)} revision {store.revision()}"
+    else:
+        content, problems = load_seed_dir(default_seed_dir())
+        findings = problems + lint_content(content, with_files=True)
+        label = "the shipped seed"
+    _print_findings(findings)
+    if findings:
+        print(f"{len(findings)} finding(s) in {label}", file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{v} {k}" for k, v in sorted(content.counts().items()))
+    print(f"clean: {label} ({counts})", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    content, problems = load_seed_dir(Path(args.directory))
+    findings = problems + lint_content(content, with_files=True)
+    if findings:
+        _print_findings(findings)
+        print(f"refused: {len(findings)} finding(s); nothing was written", file=sys.stderr)
+        return 1
+    store = open_store(_db(args))
+    return _import(store, content, _author(args), args.message or f"import {args.directory}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    store = open_store(_db(args))
+    revision = store.revision() if args.revision is None else args.revision
+    files = dump_seed_dir(store.content_at(revision), Path(args.directory))
+    print(f"exported revision {revision} to {args.directory} ({len(files)} files)")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    store = open_store(_db(args))
+    for info in store.history(limit=args.limit):
+        revert = f" (revert to {info.reverted_to})" if info.reverted_to is not None else ""
+        print(f"{info.revision}\t{info.at}\t{info.author}\t{info.change_count} changes\t"
+              f"{info.message}{revert}")
+    return 0
+
+
+def cmd_revert(args: argparse.Namespace) -> int:
+    store = open_store(_db(args))
+    info = store.revert(args.revision, expected_revision=store.revision(), author=_author(args))
+    print(f"revision {info.revision} restores revision {args.revision} "
+          f"({info.change_count} changes)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from api.serve import serve
+
+    db = _db(args)
+    open_store(db).close()  # a missing or foreign store is an error before binding
+    serve(db, args.host, args.port, workers=args.workers, threads=args.threads)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kgdiag", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", help="store file (default: $KGDIAG_DB)")
+        return p
+
+    with_db(sub.add_parser("init", help="create the store from the seed graph")).set_defaults(
+        func=cmd_init)
+
+    token = sub.add_parser("token", help="API tokens")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = with_db(token_sub.add_parser("create", help="print a new token once"))
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--name", required=True)
+    revoke = with_db(token_sub.add_parser("revoke", help="revoke tokens by name"))
+    revoke.add_argument("--name", required=True)
+    with_db(token_sub.add_parser("list", help="list tokens (never the secrets)"))
+    token.set_defaults(func=cmd_token)
+
+    lint = sub.add_parser("lint", help="check a graph; exit 1 on findings")
+    source = lint.add_mutually_exclusive_group()
+    source.add_argument("--db")
+    source.add_argument("--seed", help="a graph directory of YAML files")
+    lint.set_defaults(func=cmd_lint)
+
+    imp = with_db(sub.add_parser("import", help="replace the graph with a YAML directory"))
+    imp.add_argument("directory")
+    imp.add_argument("--author")
+    imp.add_argument("--message")
+    imp.set_defaults(func=cmd_import)
+
+    exp = with_db(sub.add_parser("export", help="write the graph as a YAML directory"))
+    exp.add_argument("directory")
+    exp.add_argument("--revision", type=int)
+    exp.set_defaults(func=cmd_export)
+
+    hist = with_db(sub.add_parser("history", help="the audit log, newest first"))
+    hist.add_argument("--limit", type=int, default=20)
+    hist.set_defaults(func=cmd_history)
+
+    rev = with_db(sub.add_parser("revert", help="restore an earlier revision as a new one"))
+    rev.add_argument("revision", type=int)
+    rev.add_argument("--author")
+    rev.set_defaults(func=cmd_revert)
+
+    srv = with_db(sub.add_parser("serve", help="serve the HTTP API with gunicorn"))
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.add_argument("--workers", type=int, default=2)
+    srv.add_argument("--threads", type=int, default=4)
+    srv.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except ChangeSetInvalid as err:
+        _print_findings(err.findings)
+        print(f"refused: {len(err.findings)} finding(s); nothing was written", file=sys.stderr)
+        return 1
+    except StoreUnavailable as err:
+        print(f"kgdiag: {err}", file=sys.stderr)
+        return 2
+    except KgdiagError as err:
+        print(f"kgdiag: {err}", file=sys.stderr)
+        return 1
+    return code

@@ -1,0 +1,51 @@
+"""The graph schema (node and edge types) and the contract files it ships with.
+
+The YAML and JSON files beside this module are package data, so a plain
+``pip install .`` carries them; everything reads them through this module.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "EDGE_TYPES",
+    "NODE_TYPES",
+    "graph_schema",
+    "order_schema",
+    "taxonomy",
+]
+
+
+def _read_text(name: str) -> str:
+    return resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+
+
+@cache
+def graph_schema() -> dict[str, Any]:
+    """The node and edge types of ``graph.yaml``, parsed once per process."""
+    data: dict[str, Any] = yaml.safe_load(_read_text("graph.yaml"))
+    return data
+
+
+@cache
+def order_schema() -> dict[str, Any]:
+    """The order facts schema of the outside contract (``order.schema.json``)."""
+    data: dict[str, Any] = json.loads(_read_text("order.schema.json"))
+    return data
+
+
+@cache
+def taxonomy() -> dict[str, Any]:
+    """The contract's canonical symptom and cause ids (``taxonomy.yaml``)."""
+    data: dict[str, Any] = yaml.safe_load(_read_text("taxonomy.yaml"))
+    return data
+
+
+NODE_TYPES: tuple[str, ...] = tuple(graph_schema()["node_types"])
+EDGE_TYPES: tuple[str, ...] = tuple(graph_schema()["edge_types"])
