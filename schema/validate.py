@@ -98,7 +98,7 @@ def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _texts(item, f"{path}[{index}]")
 
 
-_TEMPLATE_FIELDS = ("explanation", "reply", "findings", "compensation")
+_TEMPLATE_FIELDS = ("explanation", "reply", "findings", "compensation", "steps")
 
 
 def _semantic_findings(node_type: str, where: str, data: Mapping[str, Any]) -> list[Finding]:
@@ -144,4 +144,7 @@ def validate_edge(edge_type: str, source: str, target: str, data: Any) -> list[F
     found = _schema_findings("edge_types", edge_type, where, data)
     if isinstance(data, Mapping) and isinstance(data.get("when"), str):
         found += _condition_findings(where, "when", data["when"])
+    if isinstance(data, Mapping):
+        for path, text in _texts(data.get("meaning"), "meaning"):
+            found += [Finding(where, path, why) for why in template_problems(text)]
     return found
