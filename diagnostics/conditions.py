@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import get_close_matches
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import cel
@@ -102,10 +102,13 @@ def _parser() -> Any:
     return CELParser()
 
 
+@lru_cache(maxsize=4096)
 def compile_condition(source: str) -> Condition:
     """Compile ``source`` for evaluation and analyse the fields it reads.
 
-    Raises :class:`ConditionError` when either library rejects the text.
+    Cached by source text: graphs are validated on every write, and the same
+    conditions come back each time. Raises :class:`ConditionError` when either
+    library rejects the text.
     """
     if not source.strip():
         raise ConditionError("empty condition")

@@ -1,0 +1,53 @@
+"""Shared fixtures: a seeded store, the Flask app and client, the seed content."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from api import create_app
+from graph.model import GraphContent, diff
+from graph.sqlite import SqliteStore
+from graph.store import open_store
+from seed import default_seed_dir, load_seed_dir
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def seed_content() -> GraphContent:
+    content, problems = load_seed_dir(default_seed_dir())
+    assert problems == []
+    return content
+
+
+@pytest.fixture()
+def content(seed_content: GraphContent) -> GraphContent:
+    """A private deep copy of the seed, free to mutate."""
+    return copy.deepcopy(seed_content)
+
+
+@pytest.fixture()
+def store(tmp_path: Path, seed_content: GraphContent) -> Iterator[SqliteStore]:
+    created = open_store(tmp_path / "kg.db", create=True)
+    created.apply(diff(GraphContent(), seed_content), expected_revision=0, author="test",
+                  message="seed")
+    assert isinstance(created, SqliteStore)
+    yield created
+    created.close()
+
+
+@pytest.fixture()
+def app(store: SqliteStore) -> Flask:
+    return create_app({"KGDIAG_DB": str(store.path), "TESTING": True})
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -1,0 +1,149 @@
+"""The command line (init, token, lint, import, export, revert) and the read-only API."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+
+from graph.sqlite import SqliteStore
+from kgdiag.cli import main
+from seed import default_seed_dir
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_init_creates_once_then_is_a_noop(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                          ) -> None:
+    db = tmp_path / "kg.db"
+    assert main(["init", "--db", str(db)]) == 0
+    assert "33 Cause" in capsys.readouterr().out
+    assert main(["init", "--db", str(db)]) == 0
+    assert "already exists" in capsys.readouterr().out
+    assert SqliteStore(db).revision() == 1
+
+
+def test_token_create_prints_token_on_last_line(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "kg.db"
+    main(["init", "--db", str(db)])
+    capsys.readouterr()
+    assert main(["token", "create", "--db", str(db), "--role", "agent", "--name", "wang"]) == 0
+    token = capsys.readouterr().out.strip().splitlines()[-1]
+    info = SqliteStore(db).verify_token(token)
+    assert info is not None and info.role == "agent"
+    assert main(["token", "revoke", "--db", str(db), "--name", "wang"]) == 0
+    assert SqliteStore(db).verify_token(token) is None
+
+
+def test_lint_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lint"]) == 0
+    broken = tmp_path / "seed"
+    shutil.copytree(default_seed_dir(), broken, ignore=shutil.ignore_patterns("*.py", "__*"))
+    causes = yaml.safe_load((broken / "causes.yaml").read_text("utf-8"))
+    causes[0]["tested_by"] = []
+    (broken / "causes.yaml").write_text(yaml.safe_dump(causes, allow_unicode=True), "utf-8")
+    capsys.readouterr()
+    assert main(["lint", "--seed", str(broken)]) == 1
+    out = capsys.readouterr().out
+    assert "causes.yaml:paste_format_error: tested_by: cause without checks" in out
+
+
+def test_import_export_and_revert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "kg.db"
+    main(["init", "--db", str(db)])
+    edited = tmp_path / "edited"
+    assert main(["export", "--db", str(db), str(edited)]) == 0
+    symptoms = yaml.safe_load((edited / "symptoms.yaml").read_text("utf-8"))
+    symptoms[0]["phrases"]["zh"].append("新加的一句客户说法")
+    (edited / "symptoms.yaml").write_text(yaml.safe_dump(symptoms, allow_unicode=True), "utf-8")
+    assert main(["import", "--db", str(db), str(edited), "--author", "li"]) == 0
+    store = SqliteStore(db)
+    assert store.revision() == 2
+    assert [c.key for c in store.changes(2)] == [symptoms[0]["id"]]
+    assert main(["revert", "--db", str(db), "1"]) == 0
+    assert store.revision() == 3
+    assert "新加的一句客户说法" not in str(store.snapshot().node(symptoms[0]["id"])["phrases"])
+
+
+def test_import_refuses_a_graph_that_fails_lint(tmp_path: Path) -> None:
+    db = tmp_path / "kg.db"
+    main(["init", "--db", str(db)])
+    bad = tmp_path / "bad"
+    main(["export", "--db", str(db), str(bad)])
+    (bad / "checks.yaml").write_text("- {id: x}\n", "utf-8")
+    assert main(["import", "--db", str(db), str(bad)]) == 1
+    assert SqliteStore(db).revision() == 1
+
+
+def test_missing_store_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    assert main(["history", "--db", str(tmp_path / "none.db")]) == 2
+    assert "kgdiag init" in capsys.readouterr().err
+
+
+def test_healthz_needs_no_token(client: FlaskClient) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok",
+                                                              "graph_revision": 1}
+
+
+def test_reads_need_a_valid_token(client: FlaskClient, store: SqliteStore) -> None:
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic x"}):
+        response = client.get("/v1/symptoms", headers=headers)
+        assert response.status_code == 401
+        assert set(response.json["error"]) == {"code", "message", "details"}
+    token = store.create_token("agent", "wang")
+    response = client.get("/v1/symptoms", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    ids = [s["id"] for s in response.json["symptoms"]]
+    assert "card_key_invalid" in ids and len(ids) == 14
+
+
+def test_node_with_neighbours(client: FlaskClient, store: SqliteStore) -> None:
+    auth = {"Authorization": f"Bearer {store.create_token('agent', 'wang')}"}
+    body = client.get("/v1/graph/nodes/region_lock", headers=auth).json
+    assert body["type"] == "Cause" and body["node"]["fault"] == "platform"
+    assert {"type": "caused_by", "id": "card_key_invalid"}.items() <= {
+        **next(e for e in body["in"] if e["id"] == "card_key_invalid")}.items()
+    assert any(e["type"] == "tested_by" and e["p_fail"] == 0.9 for e in body["out"])
+    missing = client.get("/v1/graph/nodes/nope", headers=auth)
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+    unknown = client.get("/v1/nowhere", headers=auth)
+    assert unknown.status_code == 404 and "error" in unknown.json
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_runs_gunicorn_and_answers_healthz(tmp_path: Path) -> None:
+    db = tmp_path / "kg.db"
+    main(["init", "--db", str(db)])
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "kgdiag", "serve", "--db", str(db),
+                             "--port", str(port), "--workers", "1"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not become ready"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0

@@ -1,0 +1,139 @@
+"""The shipped seed: contract ids present, lossless YAML round trip, lint finds planted faults."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from graph.lint import lint_content
+from graph.model import Edge, GraphContent, Node
+from schema import order_schema, taxonomy
+from seed import default_seed_dir, dump_seed_dir, load_seed_dir
+
+from .conftest import SHARED
+
+
+def test_every_taxonomy_id_is_in_the_seed(seed_content: GraphContent) -> None:
+    for kind, node_type in (("symptoms", "Symptom"), ("causes", "Cause")):
+        for taxonomy_id in taxonomy()[kind]:
+            assert seed_content.nodes[taxonomy_id].type == node_type
+
+
+def test_shipped_contract_copies_match_shared() -> None:
+    if not SHARED.exists():
+        pytest.skip("../shared is not beside this checkout")
+    shipped_tax = yaml.safe_load((SHARED / "contract" / "taxonomy.yaml").read_text("utf-8"))
+    assert shipped_tax == taxonomy()
+    contract = json.loads((SHARED / "contract" / "order.schema.json").read_text("utf-8"))
+    assert contract == order_schema()
+
+
+def test_seed_has_the_expected_size(seed_content: GraphContent) -> None:
+    counts = seed_content.counts()
+    assert counts["Symptom"] >= 14 and counts["Cause"] >= 33
+    assert counts["Check"] >= 40 and counts["Resolution"] >= 30
+    kinds = {n.data["kind"] for n in seed_content.nodes.values() if n.type == "System"}
+    assert {"mail_queue", "payment_gateway", "supplier", "platform"} <= kinds
+
+
+def test_seed_lints_clean(seed_content: GraphContent) -> None:
+    assert [str(f) for f in lint_content(seed_content)] == []
+
+
+def test_every_cause_has_a_check_a_resolution_and_a_symptom(seed_content: GraphContent) -> None:
+    edges = seed_content.edges.values()
+    for node_id, node in seed_content.nodes.items():
+        if node.type != "Cause":
+            continue
+        assert any(e.type == "caused_by" and e.target == node_id for e in edges), node_id
+        assert any(e.type == "tested_by" and e.source == node_id for e in edges), node_id
+        assert any(e.type == "resolved_by" and e.source == node_id for e in edges), node_id
+
+
+def _plain(directory: Path) -> dict[str, list[dict[str, object]]]:
+    out = {}
+    for path in sorted(directory.glob("*.yaml")):
+        nodes = yaml.safe_load(path.read_text("utf-8")) or []
+        for node in nodes:
+            for key, value in node.items():
+                if isinstance(value, list) and value and isinstance(value[0], dict):
+                    node[key] = sorted(value, key=lambda e: str(e.get("to")))
+        out[path.name] = sorted(nodes, key=lambda n: n["id"])
+    return out
+
+
+def test_yaml_round_trip_is_lossless(tmp_path: Path) -> None:
+    content, problems = load_seed_dir(default_seed_dir())
+    assert problems == []
+    dump_seed_dir(content, tmp_path / "out")
+    assert _plain(tmp_path / "out") == _plain(default_seed_dir())
+    again, _ = load_seed_dir(tmp_path / "out")
+    dump_seed_dir(again, tmp_path / "twice")
+    for path in (tmp_path / "out").glob("*.yaml"):
+        assert path.read_text("utf-8") == (tmp_path / "twice" / path.name).read_text("utf-8")
+
+
+def _plant(content: GraphContent) -> GraphContent:
+    """A copy of the seed with one of every fault lint must find."""
+    broken = copy.deepcopy(content)
+    broken.edges[("card_key_invalid", "ghost_cause")] = Edge(
+        "caused_by", "card_key_invalid", "ghost_cause", {"prior": 0.1})
+    broken.nodes["lonely_symptom"] = Node("Symptom", {
+        **copy.deepcopy(dict(content.nodes["balance_incorrect"].data)), "id": "lonely_symptom",
+        "phrases": {"zh": ["孤零零一", "孤零零二", "孤零零三", "孤零零四", "孤零零五", "余额不对"],
+                    "en": ["lonely one", "lonely two", "lonely three"]}})
+    broken.nodes["untested_cause"] = Node("Cause", {
+        **copy.deepcopy(dict(content.nodes["listing_error"].data)), "id": "untested_cause"})
+    broken.edges[("refund_not_received", "untested_cause")] = Edge(
+        "caused_by", "refund_not_received", "untested_cause", {"prior": 0.1})
+    broken.nodes["orphan_check"] = Node("Check", {
+        **copy.deepcopy(dict(content.nodes["mail_queue_down"].data)), "id": "orphan_check",
+        "fails_when": 'order.delivery.emial.status == "failed"'})
+    bad_cel = copy.deepcopy(dict(content.nodes["order_risk_held"].data))
+    bad_cel["fails_when"] = "order.risk.status =="
+    broken.nodes["order_risk_held"] = Node("Check", bad_cel)
+    bad_template = copy.deepcopy(dict(content.nodes["guide_repay"].data))
+    bad_template["reply"]["zh"] = "供货方 {{ supplier_name }} 出了问题"
+    broken.nodes["guide_repay"] = Node("Resolution", bad_template)
+    broken.nodes.pop("payment_declined")
+    for key in [k for k in broken.edges if k[0] == "payment_declined"]:
+        broken.edges.pop(key)
+    return broken
+
+
+def test_lint_finds_every_planted_fault(seed_content: GraphContent) -> None:
+    found = {(f.where, f.what, f.why) for f in lint_content(_plant(seed_content))}
+    lines = "\n".join(sorted(" | ".join(f) for f in found))
+
+    def has(where: str, what: str, why_part: str) -> bool:
+        return any(w == where and t == what and why_part in y for w, t, y in found)
+
+    assert has("card_key_invalid -> ghost_cause", "target", "dangling edge"), lines
+    assert has("lonely_symptom", "caused_by", "symptom without causes"), lines
+    assert has("untested_cause", "tested_by", "cause without checks"), lines
+    assert has("untested_cause", "resolved_by", "cause without resolutions"), lines
+    assert has("orphan_check", "(node)", "unreachable"), lines
+    assert has("orphan_check", "fails_when", "has no field 'emial'"), lines
+    assert has("order_risk_held", "fails_when", "CEL does not compile"), lines
+    assert has("guide_repay", "reply.zh", "unknown variable 'supplier_name'"), lines
+    assert has("lonely_symptom", "phrases", "claimed by balance_incorrect, lonely_symptom"), lines
+    assert has("balance_incorrect", "phrases", "claimed by"), lines
+    assert has("payment_declined", "(node)", "contract taxonomy Cause is missing"), lines
+    # edges pointing at the removed cause are dangling too
+    assert has("payment_failed -> payment_declined", "target", "dangling edge"), lines
+
+
+def test_loader_reports_unreadable_files(tmp_path: Path) -> None:
+    (tmp_path / "symptoms.yaml").write_text("- id: a\n  title: [unclosed\n", "utf-8")
+    (tmp_path / "causes.yaml").write_text("just: a mapping\n", "utf-8")
+    (tmp_path / "checks.yaml").write_text("- title: no id\n", "utf-8")
+    _, problems = load_seed_dir(tmp_path)
+    text = [str(p) for p in problems]
+    assert any(t.startswith("symptoms.yaml: (file): not valid YAML at line") for t in text)
+    assert "causes.yaml: (file): must be a list of nodes" in text
+    assert "checks.yaml[0]: id: each node needs a string id" in text
+    assert "resolutions.yaml: (file): missing" in text

@@ -1,0 +1,171 @@
+"""The SQLite store: validated, atomic, audited, revertible change-sets."""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+from typing import Any
+
+import pytest
+
+from graph.errors import ChangeSetInvalid, NotFound, StaleRevision
+from graph.model import ChangeSet, Edge, GraphContent, Node, Operation, diff, parse_changeset
+from graph.sqlite import SqliteStore
+
+
+def _as_plain(content: GraphContent) -> tuple[dict[str, Any], dict[Any, Any]]:
+    nodes = {k: (n.type, dict(n.data)) for k, n in content.nodes.items()}
+    edges = {k: (e.type, dict(e.data)) for k, e in content.edges.items()}
+    return nodes, edges
+
+
+def _update_title(store: SqliteStore, node_id: str, zh: str) -> ChangeSet:
+    node = store.snapshot().content().nodes[node_id]
+    data = copy.deepcopy(dict(node.data))
+    data["title"]["zh"] = zh
+    return ChangeSet((Operation("update", "node", node_id, node=Node(node.type, data)),))
+
+
+def test_seeded_store_matches_seed(store: SqliteStore, seed_content: GraphContent) -> None:
+    assert store.revision() == 1
+    assert _as_plain(store.content_at(1)) == _as_plain(seed_content)
+
+
+def test_apply_bumps_revision_and_audits_before_and_after(store: SqliteStore) -> None:
+    info = store.apply(_update_title(store, "region_lock", "地区锁"), expected_revision=1,
+                       author="senior-li", message="shorter title")
+    assert (info.revision, info.author, info.message, info.change_count) == (
+        2, "senior-li", "shorter title", 1)
+    (change,) = store.changes(2)
+    assert change.action == "update" and change.key == "region_lock"
+    assert change.before is not None and change.after is not None
+    assert change.before["data"]["title"]["zh"].startswith("区域限制")
+    assert change.after["data"]["title"]["zh"] == "地区锁"
+    assert store.history(limit=1)[0].revision == 2
+
+
+def test_stale_revision_is_refused_and_nothing_written(store: SqliteStore) -> None:
+    store.apply(_update_title(store, "region_lock", "第一次"), expected_revision=1, author="a")
+    before = _as_plain(store.content_at(2))
+    with pytest.raises(StaleRevision) as err:
+        store.apply(_update_title(store, "card_expired", "第二次"), expected_revision=1,
+                    author="b")
+    assert (err.value.expected, err.value.current) == (1, 2)
+    assert store.revision() == 2
+    assert _as_plain(store.content_at(2)) == before
+    assert len(store.history()) == 2
+
+
+def test_invalid_changeset_writes_nothing(store: SqliteStore) -> None:
+    good = _update_title(store, "region_lock", "有效的修改")
+    bad = Operation("add", "edge", ("card_key_invalid", "no_such_cause"),
+                    edge=Edge("caused_by", "card_key_invalid", "no_such_cause", {"prior": 0.1}))
+    with pytest.raises(ChangeSetInvalid) as err:
+        store.apply(ChangeSet((*good.operations, bad)), expected_revision=1, author="a")
+    assert any("dangling edge" in f.why and f.what == "target" for f in err.value.findings)
+    assert store.revision() == 1
+    assert store.snapshot().node("region_lock")["title"]["zh"] != "有效的修改"
+
+
+@pytest.mark.parametrize(
+    ("raw", "where", "why_part"),
+    [
+        ({"op": "add_node", "type": "Cause", "node": {"id": "region_lock"}}, "region_lock",
+         "already exists"),
+        ({"op": "delete_node", "id": "region_lock"}, "region_lock", "delete these edges first"),
+        ({"op": "delete_node", "id": "ghost"}, "operations[0]", "no node 'ghost'"),
+        ({"op": "add_edge", "type": "caused_by", "source": "region_lock",
+          "target": "card_expired", "data": {"prior": 0.2}}, "region_lock -> card_expired",
+         "needs a Symptom source"),
+        ({"op": "delete_edge", "source": "a", "target": "b"}, "operations[0]", "no edge a -> b"),
+    ],
+)
+def test_integrity_violations_are_named(store: SqliteStore, raw: dict[str, Any], where: str,
+                                        why_part: str) -> None:
+    changes, problems = parse_changeset([raw])
+    assert problems == []
+    with pytest.raises(ChangeSetInvalid) as err:
+        store.apply(changes, expected_revision=1, author="a")
+    assert any(f.where == where and why_part in f.why for f in err.value.findings), [
+        str(f) for f in err.value.findings]
+    assert store.revision() == 1
+
+
+def test_node_type_cannot_change(store: SqliteStore) -> None:
+    data = dict(store.snapshot().content().nodes["mail_queue"].data)
+    op = Operation("update", "node", "mail_queue", node=Node("Cause", data))
+    with pytest.raises(ChangeSetInvalid) as err:
+        store.apply(ChangeSet((op,)), expected_revision=1, author="a")
+    assert any(f.what == "type" and "cannot change" in f.why for f in err.value.findings)
+
+
+def test_malformed_operations_are_reported() -> None:
+    _, problems = parse_changeset([{"op": "smash_node"}, "x", {"op": "add_edge"}])
+    assert [(f.where, f.what) for f in problems] == [
+        ("operations[0]", "op"), ("operations[1]", "(operation)"),
+        ("operations[2]", "type"), ("operations[2]", "source"), ("operations[2]", "target")]
+
+
+def test_delete_node_with_its_edges_in_one_changeset(store: SqliteStore) -> None:
+    content = store.content_at(1)
+    content.nodes.pop("malicious_claim")
+    for key in [k for k in content.edges if "malicious_claim" in k]:
+        content.edges.pop(key)
+    # Edges deleted after the node in the same change-set: order must not matter.
+    ops = sorted(diff(store.content_at(1), content).operations, key=lambda o: o.kind != "node")
+    info = store.apply(ChangeSet(tuple(ops)), expected_revision=1, author="a")
+    assert not store.snapshot().has_node("malicious_claim")
+    assert info.change_count == len(ops)
+
+
+def test_revert_restores_exactly_and_is_a_new_revision(store: SqliteStore) -> None:
+    original = _as_plain(store.content_at(1))
+    store.apply(_update_title(store, "region_lock", "改一"), expected_revision=1, author="a")
+    content = store.content_at(2)
+    content.nodes.pop("malicious_claim")
+    for key in [k for k in content.edges if "malicious_claim" in k]:
+        content.edges.pop(key)
+    store.apply(diff(store.content_at(2), content), expected_revision=2, author="a")
+    assert store.revision() == 3
+    info = store.revert(1, expected_revision=3, author="senior")
+    assert (info.revision, info.reverted_to) == (4, 1)
+    assert _as_plain(store.content_at(4)) == original
+    assert _as_plain(store.content_at(2))[0]["region_lock"][1]["title"]["zh"] == "改一"
+    with pytest.raises(ChangeSetInvalid):
+        store.revert(4, expected_revision=4, author="senior")
+    with pytest.raises(NotFound):
+        store.content_at(99)
+
+
+def test_snapshot_is_cached_per_revision_and_frozen(store: SqliteStore) -> None:
+    first = store.snapshot()
+    assert store.snapshot() is first
+    with pytest.raises(Exception):  # networkx.NetworkXError: frozen graph
+        first.graph.add_node("x")
+    with pytest.raises(TypeError):
+        first.node("region_lock")["title"]["zh"] = "x"  # type: ignore[index]
+    store.apply(_update_title(store, "region_lock", "新"), expected_revision=1, author="a")
+    second = store.snapshot()
+    assert second.revision == 2 and second is not first
+    assert first.node("region_lock")["title"]["zh"] != "新"
+
+
+def test_snapshot_sees_writes_from_another_connection(store: SqliteStore) -> None:
+    other = SqliteStore(store.path)
+    other.apply(_update_title(other, "region_lock", "别处写入"), expected_revision=1, author="b")
+    assert store.snapshot().node("region_lock")["title"]["zh"] == "别处写入"
+    other.close()
+
+
+def test_tokens_are_stored_hashed_and_revocable(store: SqliteStore) -> None:
+    token = store.create_token("senior", "li")
+    info = store.verify_token(token)
+    assert info is not None and info.role == "senior" and info.name == "li"
+    assert store.verify_token(token + "x") is None
+    with sqlite3.connect(store.path) as conn:
+        stored = [row[0] for row in conn.execute("SELECT hash FROM tokens")]
+    assert token not in stored and len(stored[0]) == 64
+    assert store.revoke_token("li") == 1
+    assert store.verify_token(token) is None
+    with pytest.raises(ValueError):
+        store.create_token("root", "x")  # type: ignore[arg-type]
