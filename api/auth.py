@@ -36,7 +36,7 @@ def current_token() -> TokenInfo:
 
 def requires(role: str) -> Callable[[F], F]:
     """Refuse the request unless it carries a live token of ``role`` or higher."""
-    needed = ROLES.index(role)  # type: ignore[arg-type]
+    needed = ROLES.index(role)
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -48,7 +48,9 @@ def requires(role: str) -> Callable[[F], F]:
             if info is None:
                 raise ApiError(401, "unauthorized", "unknown or revoked token")
             if ROLES.index(info.role) < needed:
-                raise ApiError(403, "forbidden", f"needs the {role} role; this token is {info.role}")
+                raise ApiError(
+                    403, "forbidden", f"needs the {role} role; this token is {info.role}"
+                )
             g.kgdiag_token = info
             return view(*args, **kwargs)
 

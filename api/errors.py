@@ -21,8 +21,7 @@ __all__ = ["ApiError", "error_response", "register_error_handlers"]
 class ApiError(Exception):
     """An error the API answers with, in the one shape."""
 
-    def __init__(self, status: int, code: str, message: str,
-                 details: Sequence[Any] = ()) -> None:
+    def __init__(self, status: int, code: str, message: str, details: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, list(details)
 
@@ -47,13 +46,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(StaleRevision)
     def _stale(err: StaleRevision) -> Response:
-        return error_response(409, "stale_revision", str(err),
-                              [{"expected": err.expected, "current": err.current}])
+        return error_response(
+            409, "stale_revision", str(err), [{"expected": err.expected, "current": err.current}]
+        )
 
     @app.errorhandler(ChangeSetInvalid)
     def _invalid(err: ChangeSetInvalid) -> Response:
-        return error_response(422, "invalid_change", "the change was refused",
-                              [f.as_dict() for f in err.findings])
+        return error_response(
+            422, "invalid_change", "the change was refused", [f.as_dict() for f in err.findings]
+        )
 
     @app.errorhandler(StoreUnavailable)
     def _store(err: StoreUnavailable) -> Response:

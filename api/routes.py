@@ -40,21 +40,36 @@ def list_symptoms() -> Response:
     items = []
     for node_id in snap.nodes_of_type("Symptom"):
         data = snap.node(node_id)
-        items.append({"id": node_id, "title": thaw(data["title"]),
-                      "category": data.get("category"),
-                      "service_level": thaw(data.get("service_level", {})),
-                      "causes": sum(1 for _ in snap.out_edges(node_id, "caused_by"))})
+        items.append(
+            {
+                "id": node_id,
+                "title": thaw(data["title"]),
+                "category": data.get("category"),
+                "service_level": thaw(data.get("service_level", {})),
+                "causes": sum(1 for _ in snap.out_edges(node_id, "caused_by")),
+            }
+        )
     return jsonify({"graph_revision": snap.revision, "symptoms": items})
 
 
 def _edge_list(snap: Snapshot, node_id: str, outgoing: bool) -> list[dict[str, Any]]:
-    graph_edges = (snap.graph.out_edges(node_id, data=True) if outgoing
-                   else snap.graph.in_edges(node_id, data=True))
+    graph_edges = (
+        snap.graph.out_edges(node_id, data=True)
+        if outgoing
+        else snap.graph.in_edges(node_id, data=True)
+    )
     items = []
     for source, target, attrs in graph_edges:
         other = target if outgoing else source
-        items.append({"type": attrs["type"], "id": other, "node_type": snap.node_type(other),
-                      "title": thaw(snap.node(other).get("title")), **thaw(attrs["data"])})
+        items.append(
+            {
+                "type": attrs["type"],
+                "id": other,
+                "node_type": snap.node_type(other),
+                "title": thaw(snap.node(other).get("title")),
+                **thaw(attrs["data"]),
+            }
+        )
     return sorted(items, key=lambda item: (item["type"], item["id"]))
 
 
@@ -64,10 +79,12 @@ def get_node(node_id: str) -> Response:
     snap = _snapshot()
     if not snap.has_node(node_id):
         raise ApiError(404, "not_found", f"no node {node_id!r}")
-    return jsonify({
-        "graph_revision": snap.revision,
-        "type": snap.node_type(node_id),
-        "node": thaw(snap.node(node_id)),
-        "out": _edge_list(snap, node_id, outgoing=True),
-        "in": _edge_list(snap, node_id, outgoing=False),
-    })
+    return jsonify(
+        {
+            "graph_revision": snap.revision,
+            "type": snap.node_type(node_id),
+            "node": thaw(snap.node(node_id)),
+            "out": _edge_list(snap, node_id, outgoing=True),
+            "in": _edge_list(snap, node_id, outgoing=False),
+        }
+    )

@@ -29,8 +29,9 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return create_app({"KGDIAG_DB": self.db})
 
 
-def serve(db: str, host: str, port: int, *, workers: int = 2, threads: int = 4,
-          timeout: int = 30) -> None:
+def serve(
+    db: str, host: str, port: int, *, workers: int = 2, threads: int = 4, timeout: int = 30
+) -> None:
     """Serve until stopped (SIGTERM or Ctrl-C shuts down gracefully)."""
     options = {
         "bind": f"{host}:{port}",

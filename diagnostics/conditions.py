@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import get_close_matches
@@ -29,7 +29,7 @@ from typing import Any
 
 import cel
 from celpy.celparser import CELParseError, CELParser
-from lark import Token, Tree
+from lark import Tree
 
 from schema import graph_schema, order_schema
 
@@ -51,13 +51,39 @@ __all__ = [
 #: Global functions a condition may call: CEL's standard ones the evaluator
 #: supports, plus ours declared in ``schema/graph.yaml``.
 CEL_FUNCTIONS = frozenset(
-    {"has", "size", "timestamp", "duration", "int", "uint", "double", "string", "bool",
-     "bytes", "type", "dyn", "matches", "max", "min"}
+    {
+        "has",
+        "size",
+        "timestamp",
+        "duration",
+        "int",
+        "uint",
+        "double",
+        "string",
+        "bool",
+        "bytes",
+        "type",
+        "dyn",
+        "matches",
+        "max",
+        "min",
+    }
 )
 #: Methods a condition may call on a value.
 CEL_METHODS = frozenset(
-    {"contains", "startsWith", "endsWith", "matches", "size", "getFullYear", "getMonth",
-     "getDate", "getDayOfWeek", "getHours", "getMinutes"}
+    {
+        "contains",
+        "startsWith",
+        "endsWith",
+        "matches",
+        "size",
+        "getFullYear",
+        "getMonth",
+        "getDate",
+        "getDayOfWeek",
+        "getHours",
+        "getMinutes",
+    }
 )
 #: Comprehension macros: ``list.exists(x, x.state == "redeemed")``.
 CEL_MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
@@ -198,8 +224,9 @@ def _visit(node: Any, scope: dict[str, list[str]], usage: _Usage, *, guarded: bo
         _visit(child, scope, usage, guarded=guarded)
 
 
-def _visit_method(node: Tree[Any], scope: dict[str, list[str]], usage: _Usage,
-                  *, guarded: bool) -> None:
+def _visit_method(
+    node: Tree[Any], scope: dict[str, list[str]], usage: _Usage, *, guarded: bool
+) -> None:
     target, method = node.children[0], str(node.children[1])
     args = _exprs(node.children[2]) if len(node.children) > 2 else []
     usage.functions.add(method)
@@ -255,8 +282,10 @@ def condition_problems(cond: Condition) -> list[str]:
     declared = graph_schema()
     variables = set(declared["cel_variables"])
     functions = CEL_FUNCTIONS | CEL_METHODS | CEL_MACROS | set(declared["cel_functions"])
-    problems = [f"unknown variable {name!r} (use one of {', '.join(sorted(variables))})"
-                for name in sorted(cond.variables - variables)]
+    problems = [
+        f"unknown variable {name!r} (use one of {', '.join(sorted(variables))})"
+        for name in sorted(cond.variables - variables)
+    ]
     problems += [f"unknown function {name!r}" for name in sorted(cond.functions - functions)]
     for path in sorted(cond.fields):
         problem = order_field_problem(path)
@@ -282,8 +311,12 @@ class ConditionContext:
     cel_context: Any
 
     @classmethod
-    def build(cls, order: Mapping[str, Any], now: datetime | None = None,
-              systems: Mapping[str, str] | None = None) -> ConditionContext:
+    def build(
+        cls,
+        order: Mapping[str, Any],
+        now: datetime | None = None,
+        systems: Mapping[str, str] | None = None,
+    ) -> ConditionContext:
         at = now or datetime.now(UTC)
 
         def minutes_since(ts: str) -> float:
@@ -322,4 +355,3 @@ def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
 def missing_fields(cond: Condition, order: Mapping[str, Any]) -> list[str]:
     """The required fields of ``cond`` that ``order`` lacks, for manual steps."""
     return sorted(path for path in cond.required if not _present(order, path))
-

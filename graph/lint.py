@@ -59,8 +59,9 @@ def _edge_findings(content: GraphContent) -> Iterable[Finding]:
             if node is None:
                 yield Finding(label, end, f"dangling edge: no node {node_id!r}")
             elif spec is not None and node.type != spec[end]:
-                yield Finding(label, end,
-                              f"{edge.type} needs a {spec[end]} {end}, not a {node.type}")
+                yield Finding(
+                    label, end, f"{edge.type} needs a {spec[end]} {end}, not a {node.type}"
+                )
 
 
 def _out(content: GraphContent, edge_type: str) -> dict[str, list[str]]:
@@ -88,8 +89,11 @@ def _coverage_findings(content: GraphContent) -> Iterable[Finding]:
                 yield Finding(node_id, "tested_by", "cause without checks: cannot be told apart")
             if not fixes_of.get(node_id):
                 yield Finding(node_id, "resolved_by", "cause without resolutions: agent is stuck")
-    leads = {c for cause in reached for c in (checks_of.get(cause, []) + fixes_of.get(cause, [])
-                                               + systems_of.get(cause, []))}
+    leads = {
+        c
+        for cause in reached
+        for c in (checks_of.get(cause, []) + fixes_of.get(cause, []) + systems_of.get(cause, []))
+    }
     reached |= leads
     for node_id, node in sorted(content.nodes.items()):
         if node.type != "Symptom" and node_id not in reached:
@@ -127,15 +131,24 @@ def _taxonomy_findings(content: GraphContent) -> Iterable[Finding]:
         for taxonomy_id in taxonomy()[kind]:
             node = content.nodes.get(taxonomy_id)
             if node is None or node.type != node_type:
-                yield Finding(taxonomy_id, "(node)",
-                              f"contract taxonomy {node_type} is missing from the graph")
+                yield Finding(
+                    taxonomy_id,
+                    "(node)",
+                    f"contract taxonomy {node_type} is missing from the graph",
+                )
 
 
-def lint_content(content: GraphContent, *, with_files: bool = False,
-                 check_taxonomy: bool = True) -> list[Finding]:
+def lint_content(
+    content: GraphContent, *, with_files: bool = False, check_taxonomy: bool = True
+) -> list[Finding]:
     """Every finding for ``content``, sorted and without repeats."""
-    found = [*_schema_findings(content), *_edge_findings(content), *_coverage_findings(content),
-             *_phrase_findings(content), *_reference_findings(content)]
+    found = [
+        *_schema_findings(content),
+        *_edge_findings(content),
+        *_coverage_findings(content),
+        *_phrase_findings(content),
+        *_reference_findings(content),
+    ]
     if check_taxonomy:
         found += _taxonomy_findings(content)
     label = _Labeller(content, with_files)

@@ -60,8 +60,12 @@ class Edge:
         return (self.source, self.target)
 
     def as_record(self) -> dict[str, Any]:
-        return {"type": self.type, "source": self.source, "target": self.target,
-                "data": dict(self.data)}
+        return {
+            "type": self.type,
+            "source": self.source,
+            "target": self.target,
+            "data": dict(self.data),
+        }
 
 
 @dataclass(frozen=True)
@@ -150,9 +154,13 @@ def _parse_one(index: int, raw: Any) -> tuple[Operation | None, list[Finding]]:
     op = raw.get("op")
     action, _, kind = str(op).partition("_")
     if action not in ("add", "update", "delete") or kind not in ("node", "edge"):
-        why = "must be one of add_node, update_node, delete_node, add_edge, update_edge, delete_edge"
+        why = (
+            "must be one of add_node, update_node, delete_node, add_edge, update_edge, delete_edge"
+        )
         return None, [Finding(where, "op", why)]
-    missing = [name for name in _REQUIRED[kind][action] if not isinstance(raw.get(name), str | dict)]
+    missing = [
+        name for name in _REQUIRED[kind][action] if not isinstance(raw.get(name), str | dict)
+    ]
     if missing:
         return None, [Finding(where, name, "required field is missing") for name in missing]
     if kind == "node":
@@ -171,8 +179,11 @@ def _parse_one(index: int, raw: Any) -> tuple[Operation | None, list[Finding]]:
 
 _REQUIRED: dict[str, dict[str, tuple[str, ...]]] = {
     "node": {"add": ("type", "node"), "update": ("type", "node"), "delete": ("id",)},
-    "edge": {"add": ("type", "source", "target"), "update": ("type", "source", "target"),
-             "delete": ("source", "target")},
+    "edge": {
+        "add": ("type", "source", "target"),
+        "update": ("type", "source", "target"),
+        "delete": ("source", "target"),
+    },
 }
 
 

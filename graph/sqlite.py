@@ -84,13 +84,15 @@ class _Reader:
 
     def get_edge(self, key: EdgeKey) -> Edge | None:
         row = self.conn.execute(
-            "SELECT type, data FROM edges WHERE source = ? AND target = ?", key).fetchone()
+            "SELECT type, data FROM edges WHERE source = ? AND target = ?", key
+        ).fetchone()
         return None if row is None else Edge(row[0], key[0], key[1], json.loads(row[1]))
 
     def edges_touching(self, node_id: str) -> Iterable[Edge]:
         rows = self.conn.execute(
             "SELECT type, source, target, data FROM edges WHERE source = ?1 OR target = ?1",
-            (node_id,))
+            (node_id,),
+        )
         return [Edge(t, s, g, json.loads(d)) for t, s, g, d in rows]
 
 
@@ -107,8 +109,9 @@ class SqliteStore:
         conn = self._conn()
         if create:
             conn.executescript(_DDL)
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
-                         (SCHEMA_VERSION,))
+            conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
+            )
         version = self._meta("schema_version")
         if version != SCHEMA_VERSION:
             raise StoreUnavailable(f"{path} is not a kgdiag store (schema version {version!r})")
@@ -163,8 +166,10 @@ class SqliteStore:
 
     def _content(self, conn: sqlite3.Connection) -> GraphContent:
         nodes = [Node(t, json.loads(d)) for t, d in conn.execute("SELECT type, data FROM nodes")]
-        edges = [Edge(t, s, g, json.loads(d))
-                 for t, s, g, d in conn.execute("SELECT type, source, target, data FROM edges")]
+        edges = [
+            Edge(t, s, g, json.loads(d))
+            for t, s, g, d in conn.execute("SELECT type, source, target, data FROM edges")
+        ]
         return content_from_records(nodes, edges)
 
     def snapshot(self) -> Snapshot:
@@ -185,15 +190,21 @@ class SqliteStore:
         rows = self._conn().execute(
             "SELECT revision, author, at, message, change_count, reverted_to FROM revisions"
             " WHERE revision < ? ORDER BY revision DESC LIMIT ?",
-            (before if before is not None else 2**62, limit))
+            (before if before is not None else 2**62, limit),
+        )
         return [RevisionInfo(*row) for row in rows]
 
     def changes(self, revision: int) -> list[Change]:
         conn = self._conn()
-        if conn.execute("SELECT 1 FROM revisions WHERE revision = ?", (revision,)).fetchone() is None:
+        if (
+            conn.execute("SELECT 1 FROM revisions WHERE revision = ?", (revision,)).fetchone()
+            is None
+        ):
             raise NotFound(f"no revision {revision}")
-        rows = conn.execute("SELECT action, kind, key, before, after FROM changes"
-                            " WHERE revision = ? ORDER BY seq", (revision,))
+        rows = conn.execute(
+            "SELECT action, kind, key, before, after FROM changes WHERE revision = ? ORDER BY seq",
+            (revision,),
+        )
         return [_change_from_row(*row) for row in rows]
 
     def content_at(self, revision: int) -> GraphContent:
@@ -204,15 +215,24 @@ class SqliteStore:
             content = self._content(conn)
             rows = conn.execute(
                 "SELECT action, kind, key, before, after FROM changes WHERE revision > ?"
-                " ORDER BY revision DESC, seq DESC", (revision,)).fetchall()
+                " ORDER BY revision DESC, seq DESC",
+                (revision,),
+            ).fetchall()
         for row in rows:
             _undo(content, _change_from_row(*row))
         return content
 
     # --- writing -----------------------------------------------------------
 
-    def apply(self, changes: ChangeSet, *, expected_revision: int, author: str,
-              message: str = "", reverted_to: int | None = None) -> RevisionInfo:
+    def apply(
+        self,
+        changes: ChangeSet,
+        *,
+        expected_revision: int,
+        author: str,
+        message: str = "",
+        reverted_to: int | None = None,
+    ) -> RevisionInfo:
         with self._transaction() as conn:
             current = self._revision(conn)
             if current != expected_revision:
@@ -220,15 +240,31 @@ class SqliteStore:
             planned = plan_changeset(changes, _Reader(conn))
             conn.execute("PRAGMA defer_foreign_keys = ON")
             info = RevisionInfo(current + 1, author, _now(), message, len(planned), reverted_to)
-            conn.execute("INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?)",
-                         (info.revision, info.author, info.at, info.message,
-                          info.change_count, info.reverted_to))
+            conn.execute(
+                "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    info.revision,
+                    info.author,
+                    info.at,
+                    info.message,
+                    info.change_count,
+                    info.reverted_to,
+                ),
+            )
             for seq, change in enumerate(planned):
                 self._write(conn, change)
-                conn.execute("INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                             (info.revision, seq, change.action, change.kind,
-                              _dumps(change.key), _opt_dumps(change.before),
-                              _opt_dumps(change.after)))
+                conn.execute(
+                    "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        info.revision,
+                        seq,
+                        change.action,
+                        change.kind,
+                        _dumps(change.key),
+                        _opt_dumps(change.before),
+                        _opt_dumps(change.after),
+                    ),
+                )
         return info
 
     @staticmethod
@@ -237,18 +273,23 @@ class SqliteStore:
             if change.after is None:
                 conn.execute("DELETE FROM nodes WHERE id = ?", (change.key,))
             else:
-                conn.execute("INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)",
-                             (change.key, change.after["type"], _dumps(change.after["data"])))
+                conn.execute(
+                    "INSERT OR REPLACE INTO nodes VALUES (?, ?, ?)",
+                    (change.key, change.after["type"], _dumps(change.after["data"])),
+                )
             return
-        source, target = change.key
+        source, target = cast(EdgeKey, change.key)
         if change.after is None:
             conn.execute("DELETE FROM edges WHERE source = ? AND target = ?", (source, target))
         else:
-            conn.execute("INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)",
-                         (source, target, change.after["type"], _dumps(change.after["data"])))
+            conn.execute(
+                "INSERT OR REPLACE INTO edges VALUES (?, ?, ?, ?)",
+                (source, target, change.after["type"], _dumps(change.after["data"])),
+            )
 
-    def revert(self, to_revision: int, *, expected_revision: int, author: str,
-               message: str = "") -> RevisionInfo:
+    def revert(
+        self, to_revision: int, *, expected_revision: int, author: str, message: str = ""
+    ) -> RevisionInfo:
         target = self.content_at(to_revision)
         current = self.content_at(expected_revision)
         changes = diff(current, target)
@@ -256,8 +297,13 @@ class SqliteStore:
             why = f"the graph already equals revision {to_revision}"
             raise ChangeSetInvalid([Finding("revert", "to_revision", why)])
         text = message or f"revert to revision {to_revision}"
-        return self.apply(changes, expected_revision=expected_revision, author=author,
-                          message=text, reverted_to=to_revision)
+        return self.apply(
+            changes,
+            expected_revision=expected_revision,
+            author=author,
+            message=text,
+            reverted_to=to_revision,
+        )
 
     # --- tokens ------------------------------------------------------------
 
@@ -268,25 +314,36 @@ class SqliteStore:
             raise ValueError("a token needs a name")
         token = new_token()
         with self._transaction() as conn:
-            conn.execute("INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
-                         (name, role, hash_token(token), _now()))
+            conn.execute(
+                "INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, role, hash_token(token), _now()),
+            )
         return token
 
     def verify_token(self, token: str) -> TokenInfo | None:
-        row = self._conn().execute(
-            "SELECT id, name, role, created_at, revoked_at FROM tokens"
-            " WHERE hash = ? AND revoked_at IS NULL", (hash_token(token),)).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT id, name, role, created_at, revoked_at FROM tokens"
+                " WHERE hash = ? AND revoked_at IS NULL",
+                (hash_token(token),),
+            )
+            .fetchone()
+        )
         return None if row is None else TokenInfo(*row)
 
     def revoke_token(self, name: str) -> int:
         with self._transaction() as conn:
-            cur = conn.execute("UPDATE tokens SET revoked_at = ? WHERE name = ?"
-                               " AND revoked_at IS NULL", (_now(), name))
+            cur = conn.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
+                (_now(), name),
+            )
             return int(cur.rowcount)
 
     def list_tokens(self) -> list[TokenInfo]:
         rows = self._conn().execute(
-            "SELECT id, name, role, created_at, revoked_at FROM tokens ORDER BY id")
+            "SELECT id, name, role, created_at, revoked_at FROM tokens ORDER BY id"
+        )
         return [TokenInfo(*row) for row in rows]
 
 
@@ -294,13 +351,18 @@ def _opt_dumps(value: dict[str, Any] | None) -> str | None:
     return None if value is None else _dumps(value)
 
 
-def _change_from_row(action: str, kind: str, key: str, before: str | None,
-                     after: str | None) -> Change:
+def _change_from_row(
+    action: str, kind: str, key: str, before: str | None, after: str | None
+) -> Change:
     raw_key = json.loads(key)
     parsed_key: str | EdgeKey = raw_key if isinstance(raw_key, str) else (raw_key[0], raw_key[1])
-    return Change(cast(Any, action), cast(Any, kind), parsed_key,
-                  None if before is None else json.loads(before),
-                  None if after is None else json.loads(after))
+    return Change(
+        cast(Any, action),
+        cast(Any, kind),
+        parsed_key,
+        None if before is None else json.loads(before),
+        None if after is None else json.loads(after),
+    )
 
 
 def _undo(content: GraphContent, change: Change) -> None:
@@ -317,5 +379,6 @@ def _undo(content: GraphContent, change: Change) -> None:
     if before is None:
         content.edges.pop(key, None)
     else:
-        content.edges[key] = Edge(before["type"], before["source"], before["target"],
-                                  before["data"])
+        content.edges[key] = Edge(
+            before["type"], before["source"], before["target"], before["data"]
+        )

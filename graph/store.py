@@ -77,8 +77,9 @@ class GraphStore(Protocol):
         """The current revision as an immutable snapshot (cached per revision)."""
         ...
 
-    def apply(self, changes: ChangeSet, *, expected_revision: int, author: str,
-              message: str = "") -> RevisionInfo:
+    def apply(
+        self, changes: ChangeSet, *, expected_revision: int, author: str, message: str = ""
+    ) -> RevisionInfo:
         """Validate and apply ``changes`` atomically as a new revision."""
         ...
 
@@ -94,8 +95,9 @@ class GraphStore(Protocol):
         """The whole graph as it was at ``revision``."""
         ...
 
-    def revert(self, to_revision: int, *, expected_revision: int, author: str,
-               message: str = "") -> RevisionInfo:
+    def revert(
+        self, to_revision: int, *, expected_revision: int, author: str, message: str = ""
+    ) -> RevisionInfo:
         """A new revision whose content equals ``to_revision``'s."""
         ...
 
@@ -111,11 +113,9 @@ class GraphStore(Protocol):
         """Revoke every live token with ``name``; returns how many."""
         ...
 
-    def list_tokens(self) -> list[TokenInfo]:
-        ...
+    def list_tokens(self) -> list[TokenInfo]: ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 def open_store(location: str | Path, *, create: bool = False) -> GraphStore:

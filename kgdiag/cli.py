@@ -37,8 +37,7 @@ def _import(store: GraphStore, content: GraphContent, author: str, message: str)
     if not changes.operations:
         print(f"nothing to import: the graph already matches (revision {store.revision()})")
         return 0
-    info = store.apply(changes, expected_revision=store.revision(), author=author,
-                       message=message)
+    info = store.apply(changes, expected_revision=store.revision(), author=author, message=message)
     print(f"imported {info.change_count} changes as revision {info.revision}")
     return 0
 
@@ -129,16 +128,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     store = open_store(_db(args))
     for info in store.history(limit=args.limit):
         revert = f" (revert to {info.reverted_to})" if info.reverted_to is not None else ""
-        print(f"{info.revision}\t{info.at}\t{info.author}\t{info.change_count} changes\t"
-              f"{info.message}{revert}")
+        print(
+            f"{info.revision}\t{info.at}\t{info.author}\t{info.change_count} changes\t"
+            f"{info.message}{revert}"
+        )
     return 0
 
 
 def cmd_revert(args: argparse.Namespace) -> int:
     store = open_store(_db(args))
     info = store.revert(args.revision, expected_revision=store.revision(), author=_author(args))
-    print(f"revision {info.revision} restores revision {args.revision} "
-          f"({info.change_count} changes)")
+    print(
+        f"revision {info.revision} restores revision {args.revision} ({info.change_count} changes)"
+    )
     return 0
 
 
@@ -160,7 +162,8 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     with_db(sub.add_parser("init", help="create the store from the seed graph")).set_defaults(
-        func=cmd_init)
+        func=cmd_init
+    )
 
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)

@@ -105,10 +105,10 @@ def _semantic_findings(node_type: str, where: str, data: Mapping[str, Any]) -> l
     found: list[Finding] = []
     if node_type == "Check" and isinstance(data.get("fails_when"), str):
         found += _condition_findings(where, "fails_when", data["fails_when"])
-    if node_type == "Check" and isinstance(data.get("builtin"), str):
-        if data["builtin"] not in BUILTINS:
-            known = ", ".join(sorted(BUILTINS))
-            found.append(Finding(where, "builtin", f"unknown built-in (known: {known})"))
+    builtin = data.get("builtin") if node_type == "Check" else None
+    if isinstance(builtin, str) and builtin not in BUILTINS:
+        known = ", ".join(sorted(BUILTINS))
+        found.append(Finding(where, "builtin", f"unknown built-in (known: {known})"))
     for field in _TEMPLATE_FIELDS:
         for path, text in _texts(data.get(field), field):
             found += [Finding(where, path, why) for why in template_problems(text)]

@@ -35,8 +35,9 @@ def _node_files() -> dict[str, str]:
 
 
 def _edge_types_from(node_type: str) -> list[str]:
-    return [name for name, spec in graph_schema()["edge_types"].items()
-            if spec["source"] == node_type]
+    return [
+        name for name, spec in graph_schema()["edge_types"].items() if spec["source"] == node_type
+    ]
 
 
 def _read_list(path: Path) -> tuple[list[Any], list[Finding]]:
@@ -55,8 +56,9 @@ def _read_list(path: Path) -> tuple[list[Any], list[Finding]]:
     return data, []
 
 
-def _split_edges(node_type: str, raw: dict[str, Any], file: str,
-                 content: GraphContent) -> list[Finding]:
+def _split_edges(
+    node_type: str, raw: dict[str, Any], file: str, content: GraphContent
+) -> list[Finding]:
     found: list[Finding] = []
     source = str(raw.get("id", "?"))
     for edge_type in _edge_types_from(node_type):
@@ -74,8 +76,9 @@ def _split_edges(node_type: str, raw: dict[str, Any], file: str,
             data = {k: v for k, v in entry.items() if k != "to"}
             edge = Edge(edge_type, source, entry["to"], data)
             if edge.key in content.edges:
-                found.append(Finding(where, f"{edge_type}[{index}]",
-                                     f"duplicate edge to {entry['to']!r}"))
+                found.append(
+                    Finding(where, f"{edge_type}[{index}]", f"duplicate edge to {entry['to']!r}")
+                )
                 continue
             content.edges[edge.key] = edge
     return found
@@ -119,15 +122,22 @@ def dump_seed_dir(content: GraphContent, directory: Path) -> list[Path]:
             item = _ordered(content.nodes[node_id].data, order)
             for edge_type in _edge_types_from(node_type):
                 edge_order = ["to", *schema["edge_types"][edge_type]["schema"]["properties"]]
-                edges = sorted((e for e in content.edges.values()
-                                if e.type == edge_type and e.source == node_id),
-                               key=lambda e: e.target)
+                edges = sorted(
+                    (
+                        e
+                        for e in content.edges.values()
+                        if e.type == edge_type and e.source == node_id
+                    ),
+                    key=lambda e: e.target,
+                )
                 if edges:
-                    item[edge_type] = [_ordered({"to": e.target, **e.data}, edge_order)
-                                       for e in edges]
+                    item[edge_type] = [
+                        _ordered({"to": e.target, **e.data}, edge_order) for e in edges
+                    ]
             out.append(item)
         path = directory / file
-        path.write_text(yaml.safe_dump(out, allow_unicode=True, sort_keys=False, width=100),
-                        encoding="utf-8")
+        path.write_text(
+            yaml.safe_dump(out, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8"
+        )
         written.append(path)
     return written

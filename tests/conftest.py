@@ -36,8 +36,9 @@ def content(seed_content: GraphContent) -> GraphContent:
 @pytest.fixture()
 def store(tmp_path: Path, seed_content: GraphContent) -> Iterator[SqliteStore]:
     created = open_store(tmp_path / "kg.db", create=True)
-    created.apply(diff(GraphContent(), seed_content), expected_revision=0, author="test",
-                  message="seed")
+    created.apply(
+        diff(GraphContent(), seed_content), expected_revision=0, author="test", message="seed"
+    )
     assert isinstance(created, SqliteStore)
     yield created
     created.close()

@@ -21,8 +21,9 @@ from seed import default_seed_dir
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_init_creates_once_then_is_a_noop(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                          ) -> None:
+def test_init_creates_once_then_is_a_noop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "kg.db"
     assert main(["init", "--db", str(db)]) == 0
     assert "33 Cause" in capsys.readouterr().out
@@ -31,8 +32,9 @@ def test_init_creates_once_then_is_a_noop(tmp_path: Path, capsys: pytest.Capture
     assert SqliteStore(db).revision() == 1
 
 
-def test_token_create_prints_token_on_last_line(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_token_create_prints_token_on_last_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = tmp_path / "kg.db"
     main(["init", "--db", str(db)])
     capsys.readouterr()
@@ -84,16 +86,14 @@ def test_import_refuses_a_graph_that_fails_lint(tmp_path: Path) -> None:
     assert SqliteStore(db).revision() == 1
 
 
-def test_missing_store_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                        ) -> None:
+def test_missing_store_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["history", "--db", str(tmp_path / "none.db")]) == 2
     assert "kgdiag init" in capsys.readouterr().err
 
 
 def test_healthz_needs_no_token(client: FlaskClient) -> None:
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json == {"status": "ok",
-                                                              "graph_revision": 1}
+    assert response.status_code == 200 and response.json == {"status": "ok", "graph_revision": 1}
 
 
 def test_reads_need_a_valid_token(client: FlaskClient, store: SqliteStore) -> None:
@@ -113,7 +113,8 @@ def test_node_with_neighbours(client: FlaskClient, store: SqliteStore) -> None:
     body = client.get("/v1/graph/nodes/region_lock", headers=auth).json
     assert body["type"] == "Cause" and body["node"]["fault"] == "platform"
     assert {"type": "caused_by", "id": "card_key_invalid"}.items() <= {
-        **next(e for e in body["in"] if e["id"] == "card_key_invalid")}.items()
+        **next(e for e in body["in"] if e["id"] == "card_key_invalid")
+    }.items()
     assert any(e["type"] == "tested_by" and e["p_fail"] == 0.9 for e in body["out"])
     missing = client.get("/v1/graph/nodes/nope", headers=auth)
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
@@ -131,9 +132,23 @@ def test_serve_runs_gunicorn_and_answers_healthz(tmp_path: Path) -> None:
     db = tmp_path / "kg.db"
     main(["init", "--db", str(db)])
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kgdiag", "serve", "--db", str(db),
-                             "--port", str(port), "--workers", "1"], cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kgdiag",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:

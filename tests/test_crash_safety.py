@@ -47,8 +47,9 @@ CHILD = textwrap.dedent("""
 
 def test_kill_mid_changeset_keeps_previous_revision(store: SqliteStore) -> None:
     before = store.content_at(1)
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(store.path)], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(store.path)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline().strip()
     assert line == "MID", "the child should stall inside the transaction"

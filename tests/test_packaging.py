@@ -12,8 +12,21 @@ REPO = Path(__file__).resolve().parent.parent
 
 def test_plain_install_lints_the_shipped_seed(tmp_path: Path) -> None:
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--target", str(target), str(REPO)], check=True, cwd=tmp_path)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(REPO),
+        ],
+        check=True,
+        cwd=tmp_path,
+    )
     shipped = {p.name for p in target.iterdir()}
     assert {"kgdiag", "graph", "diagnostics", "schema", "seed", "api"} <= shipped
     assert "tests" not in shipped
@@ -21,9 +34,22 @@ def test_plain_install_lints_the_shipped_seed(tmp_path: Path) -> None:
     assert (target / "schema" / "order.schema.json").exists()
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("KGDIAG_DB", None)
-    result = subprocess.run([sys.executable, "-m", "kgdiag", "lint"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "kgdiag", "lint"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert str(target) in subprocess.run(
-        [sys.executable, "-c", "import seed; print(seed.__file__)"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, check=True).stdout
+    assert (
+        str(target)
+        in subprocess.run(
+            [sys.executable, "-c", "import seed; print(seed.__file__)"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )

@@ -30,44 +30,95 @@ def test_seed_nodes_are_valid(content: GraphContent) -> None:
         ("card_key_invalid", lambda d: d.update(id="Card-Key"), "id", "does not match"),
         ("card_key_invalid", lambda d: d["title"].pop("en"), "title.en", "required"),
         ("card_key_invalid", lambda d: d["title"].update(zh="  "), "title.zh", "blank"),
-        ("card_key_invalid", lambda d: d["phrases"].update(zh=["卡密无效"]), "phrases.zh",
-         "too short"),
+        (
+            "card_key_invalid",
+            lambda d: d["phrases"].update(zh=["卡密无效"]),
+            "phrases.zh",
+            "too short",
+        ),
         ("card_key_invalid", lambda d: d.update(category="misc"), "category", "is not one of"),
         ("card_key_invalid", lambda d: d.update(colour="red"), "colour", "unknown field"),
-        ("card_key_invalid", lambda d: d["service_level"].update(resolve_minutes=0),
-         "service_level.resolve_minutes", "minimum"),
+        (
+            "card_key_invalid",
+            lambda d: d["service_level"].update(resolve_minutes=0),
+            "service_level.resolve_minutes",
+            "minimum",
+        ),
         ("region_lock", lambda d: d.update(fault="nobody"), "fault", "is not one of"),
-        ("region_lock", lambda d: d["explanation"].update(zh="供货商 {{ supplier }}"),
-         "explanation.zh", "unknown variable 'supplier'"),
-        ("region_lock", lambda d: d["explanation"].update(en="{% if %}"), "explanation.en",
-         "template syntax error"),
-        ("key_state_invalid", lambda d: d.update(fails_when="order.delivery.card_keys.exists(k,"),
-         "fails_when", "CEL does not compile"),
-        ("key_state_invalid",
-         lambda d: d.update(fails_when='order.payment.gatway_status == "paid"'),
-         "fails_when", "did you mean gateway_status"),
-        ("key_state_invalid",
-         lambda d: d.update(fails_when='order.delivery.card_keys.exists(k, k.stat == "x")'),
-         "fails_when", "order.delivery.card_keys[] has no field 'stat'"),
-        ("key_state_invalid", lambda d: d.update(fails_when="secret_env == 1"), "fails_when",
-         "unknown variable 'secret_env'"),
-        ("key_state_invalid", lambda d: d.update(fails_when="exec('rm') == 1"), "fails_when",
-         "unknown function 'exec'"),
-        ("key_state_invalid", lambda d: d.update(builtin="pasted_key_format_noise"), "(node)",
-         "exactly one of fails_when"),
-        ("key_paste_noise", lambda d: d.update(builtin="no_such_builtin"), "builtin",
-         "unknown built-in"),
-        ("key_state_invalid", lambda d: d.update(p_fail_otherwise=1.5), "p_fail_otherwise",
-         "maximum"),
+        (
+            "region_lock",
+            lambda d: d["explanation"].update(zh="供货商 {{ supplier }}"),
+            "explanation.zh",
+            "unknown variable 'supplier'",
+        ),
+        (
+            "region_lock",
+            lambda d: d["explanation"].update(en="{% if %}"),
+            "explanation.en",
+            "template syntax error",
+        ),
+        (
+            "key_state_invalid",
+            lambda d: d.update(fails_when="order.delivery.card_keys.exists(k,"),
+            "fails_when",
+            "CEL does not compile",
+        ),
+        (
+            "key_state_invalid",
+            lambda d: d.update(fails_when='order.payment.gatway_status == "paid"'),
+            "fails_when",
+            "did you mean gateway_status",
+        ),
+        (
+            "key_state_invalid",
+            lambda d: d.update(fails_when='order.delivery.card_keys.exists(k, k.stat == "x")'),
+            "fails_when",
+            "order.delivery.card_keys[] has no field 'stat'",
+        ),
+        (
+            "key_state_invalid",
+            lambda d: d.update(fails_when="secret_env == 1"),
+            "fails_when",
+            "unknown variable 'secret_env'",
+        ),
+        (
+            "key_state_invalid",
+            lambda d: d.update(fails_when="exec('rm') == 1"),
+            "fails_when",
+            "unknown function 'exec'",
+        ),
+        (
+            "key_state_invalid",
+            lambda d: d.update(builtin="pasted_key_format_noise"),
+            "(node)",
+            "exactly one of fails_when",
+        ),
+        (
+            "key_paste_noise",
+            lambda d: d.update(builtin="no_such_builtin"),
+            "builtin",
+            "unknown built-in",
+        ),
+        (
+            "key_state_invalid",
+            lambda d: d.update(p_fail_otherwise=1.5),
+            "p_fail_otherwise",
+            "maximum",
+        ),
         ("check_redemption_record", lambda d: d.pop("instructions"), "instructions", "required"),
         ("reissue_key", lambda d: d.update(min_role="intern"), "min_role", "is not one of"),
         ("reissue_key", lambda d: d.pop("irreversible"), "irreversible", "required"),
-        ("mail_queue", lambda d: d.update(default_status="fine"), "default_status",
-         "is not one of"),
+        (
+            "mail_queue",
+            lambda d: d.update(default_status="fine"),
+            "default_status",
+            "is not one of",
+        ),
     ],
 )
-def test_bad_node_is_rejected_precisely(content: GraphContent, node_id: str, mutate: Any,
-                                        what: str, why_part: str) -> None:
+def test_bad_node_is_rejected_precisely(
+    content: GraphContent, node_id: str, mutate: Any, what: str, why_part: str
+) -> None:
     data = _node(content, node_id)
     mutate(data)
     found = validate_node(content.nodes[node_id].type, data)
@@ -89,15 +140,20 @@ def test_unknown_node_type_is_named() -> None:
         ("caused_by", {"prior": 0}, "prior", "less than or equal to the minimum"),
         ("caused_by", {"prior": 0.2, "weight": 1}, "weight", "unknown field"),
         ("tested_by", {"p_fail": 2}, "p_fail", "maximum"),
-        ("tested_by", {"p_fail": 0.5, "meaning": {"fail": {"zh": "{{ nope }}", "en": "x"}}},
-         "meaning.fail.zh", "unknown variable 'nope'"),
+        (
+            "tested_by",
+            {"p_fail": 0.5, "meaning": {"fail": {"zh": "{{ nope }}", "en": "x"}}},
+            "meaning.fail.zh",
+            "unknown variable 'nope'",
+        ),
         ("resolved_by", {"rank": 1, "when": "order.refund.stats == 1"}, "when", "no field"),
         ("depends_on", {"statuses": ["exploded"]}, "statuses[0]", "is not one of"),
         ("links_to", {}, "type", "unknown edge type"),
     ],
 )
-def test_bad_edge_is_rejected_precisely(edge_type: str, data: dict[str, Any], what: str,
-                                        why_part: str) -> None:
+def test_bad_edge_is_rejected_precisely(
+    edge_type: str, data: dict[str, Any], what: str, why_part: str
+) -> None:
     found = validate_edge(edge_type, "a_node", "b_node", data)
     matches = [f for f in found if f.what == what and why_part in f.why]
     assert matches, [str(f) for f in found]

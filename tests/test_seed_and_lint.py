@@ -81,18 +81,34 @@ def _plant(content: GraphContent) -> GraphContent:
     """A copy of the seed with one of every fault lint must find."""
     broken = copy.deepcopy(content)
     broken.edges[("card_key_invalid", "ghost_cause")] = Edge(
-        "caused_by", "card_key_invalid", "ghost_cause", {"prior": 0.1})
-    broken.nodes["lonely_symptom"] = Node("Symptom", {
-        **copy.deepcopy(dict(content.nodes["balance_incorrect"].data)), "id": "lonely_symptom",
-        "phrases": {"zh": ["孤零零一", "孤零零二", "孤零零三", "孤零零四", "孤零零五", "余额不对"],
-                    "en": ["lonely one", "lonely two", "lonely three"]}})
-    broken.nodes["untested_cause"] = Node("Cause", {
-        **copy.deepcopy(dict(content.nodes["listing_error"].data)), "id": "untested_cause"})
+        "caused_by", "card_key_invalid", "ghost_cause", {"prior": 0.1}
+    )
+    broken.nodes["lonely_symptom"] = Node(
+        "Symptom",
+        {
+            **copy.deepcopy(dict(content.nodes["balance_incorrect"].data)),
+            "id": "lonely_symptom",
+            "phrases": {
+                "zh": ["孤零零一", "孤零零二", "孤零零三", "孤零零四", "孤零零五", "余额不对"],
+                "en": ["lonely one", "lonely two", "lonely three"],
+            },
+        },
+    )
+    broken.nodes["untested_cause"] = Node(
+        "Cause",
+        {**copy.deepcopy(dict(content.nodes["listing_error"].data)), "id": "untested_cause"},
+    )
     broken.edges[("refund_not_received", "untested_cause")] = Edge(
-        "caused_by", "refund_not_received", "untested_cause", {"prior": 0.1})
-    broken.nodes["orphan_check"] = Node("Check", {
-        **copy.deepcopy(dict(content.nodes["mail_queue_down"].data)), "id": "orphan_check",
-        "fails_when": 'order.delivery.emial.status == "failed"'})
+        "caused_by", "refund_not_received", "untested_cause", {"prior": 0.1}
+    )
+    broken.nodes["orphan_check"] = Node(
+        "Check",
+        {
+            **copy.deepcopy(dict(content.nodes["mail_queue_down"].data)),
+            "id": "orphan_check",
+            "fails_when": 'order.delivery.emial.status == "failed"',
+        },
+    )
     bad_cel = copy.deepcopy(dict(content.nodes["order_risk_held"].data))
     bad_cel["fails_when"] = "order.risk.status =="
     broken.nodes["order_risk_held"] = Node("Check", bad_cel)
