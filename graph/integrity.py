@@ -11,7 +11,7 @@ It returns the audited changes (before and after) or raises
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 from schema import graph_schema
@@ -20,7 +20,7 @@ from schema.validate import Finding, validate_edge, validate_node
 from .errors import ChangeSetInvalid
 from .model import Change, ChangeSet, Edge, EdgeKey, Node, Operation
 
-__all__ = ["StateReader", "plan_changeset"]
+__all__ = ["StateReader", "endpoint_findings", "plan_changeset"]
 
 
 class StateReader(Protocol):
@@ -104,18 +104,17 @@ def _edge_step(op: Operation, overlay: _Overlay, where: str) -> tuple[Change | N
     return Change(op.action, "edge", key, _record(before), _record(op.edge)), []
 
 
-def _endpoint_findings(edge: Edge, overlay: _Overlay) -> list[Finding]:
+def endpoint_findings(edge: Edge, node: Callable[[str], Node | None]) -> list[Finding]:
+    """Dangling or wrongly typed ends of ``edge``, looking nodes up with ``node``."""
     spec = graph_schema()["edge_types"].get(edge.type)
-    if spec is None:
-        return []
     found: list[Finding] = []
     label = f"{edge.source} -> {edge.target}"
     for end, node_id in (("source", edge.source), ("target", edge.target)):
-        node = overlay.node(node_id)
-        if node is None:
+        found_node = node(node_id)
+        if found_node is None:
             found.append(Finding(label, end, f"dangling edge: no node {node_id!r}"))
-        elif node.type != spec[end]:
-            why = f"{edge.type} needs a {spec[end]} {end}, {node_id!r} is a {node.type}"
+        elif spec is not None and found_node.type != spec[end]:
+            why = f"{edge.type} needs a {spec[end]} {end}, {node_id!r} is a {found_node.type}"
             found.append(Finding(label, end, why))
     return found
 
@@ -135,7 +134,7 @@ def plan_changeset(changes: ChangeSet, state: StateReader) -> list[Change]:
             planned.append(change)
     for edge in overlay.edges.values():
         if edge is not None:
-            found += _endpoint_findings(edge, overlay)
+            found += endpoint_findings(edge, overlay.node)
     for node_id, node in overlay.nodes.items():
         if node is None and (left := overlay.edges_touching(node_id)):
             names = ", ".join(f"{s} -> {t}" for s, t in left[:5])

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from schema import graph_schema, taxonomy
 from schema.validate import Finding, validate_edge, validate_node
 
+from .integrity import endpoint_findings
 from .model import GraphContent
 
 __all__ = ["lint_content", "normalise_phrase"]
@@ -50,18 +51,8 @@ def _schema_findings(content: GraphContent) -> Iterable[Finding]:
 
 
 def _edge_findings(content: GraphContent) -> Iterable[Finding]:
-    specs = graph_schema()["edge_types"]
     for edge in content.edges.values():
-        spec = specs.get(edge.type)
-        label = f"{edge.source} -> {edge.target}"
-        for end, node_id in (("source", edge.source), ("target", edge.target)):
-            node = content.nodes.get(node_id)
-            if node is None:
-                yield Finding(label, end, f"dangling edge: no node {node_id!r}")
-            elif spec is not None and node.type != spec[end]:
-                yield Finding(
-                    label, end, f"{edge.type} needs a {spec[end]} {end}, not a {node.type}"
-                )
+        yield from endpoint_findings(edge, content.nodes.get)
 
 
 def _out(content: GraphContent, edge_type: str) -> dict[str, list[str]]:
