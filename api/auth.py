@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from graph.store import ROLES, TokenInfo
+from graph.store import ROLES
 
 from .errors import ApiError
 
-__all__ = ["current_token", "requires"]
+__all__ = ["requires"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,12 +26,6 @@ def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def current_token() -> TokenInfo:
-    """The verified token of this request (only inside a ``@requires`` route)."""
-    token: TokenInfo = g.kgdiag_token
-    return token
 
 
 def requires(role: str) -> Callable[[F], F]:

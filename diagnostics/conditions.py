@@ -43,7 +43,6 @@ __all__ = [
     "compile_condition",
     "condition_problems",
     "evaluate",
-    "missing_fields",
     "order_field_problem",
     "parse_time",
 ]
@@ -350,8 +349,3 @@ def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
     except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError):
         return None
     return result if isinstance(result, bool) else None
-
-
-def missing_fields(cond: Condition, order: Mapping[str, Any]) -> list[str]:
-    """The required fields of ``cond`` that ``order`` lacks, for manual steps."""
-    return sorted(path for path in cond.required if not _present(order, path))
