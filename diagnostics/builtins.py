@@ -23,6 +23,7 @@ from typing import Any
 
 __all__ = [
     "BUILTINS",
+    "BUILTIN_FIELDS",
     "BuiltinResult",
     "normalise_key",
     "paste_differences",
@@ -143,3 +144,14 @@ BUILTINS: Mapping[str, BuiltinCheck] = {
     "pasted_serial_not_key": pasted_serial_not_key,
     "pasted_key_unknown": pasted_key_unknown,
 }
+
+BUILTIN_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "pasted_key_format_noise": ("customer.pasted_code", "delivery.card_keys"),
+    "pasted_serial_not_key": (
+        "customer.pasted_code",
+        "delivery.card_keys",
+        "delivery.card_keys[].serial",
+    ),
+    "pasted_key_unknown": ("customer.pasted_code", "delivery.card_keys"),
+}
+"""The order facts each built-in reads: named when a built-in comes out unknown."""

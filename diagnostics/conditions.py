@@ -307,6 +307,7 @@ class ConditionContext:
     """Everything a condition may read, built once per diagnosis."""
 
     order: Mapping[str, Any]
+    now: datetime
     cel_context: Any
 
     @classmethod
@@ -328,7 +329,7 @@ class ConditionContext:
             variables={"order": dict(order), "now": at, "systems": dict(systems or {})},
             functions={"minutes_since": minutes_since, "minutes_between": minutes_between},
         )
-        return cls(order=order, cel_context=context)
+        return cls(order=order, now=at, cel_context=context)
 
 
 def _present(order: Mapping[str, Any], path: str) -> bool:

@@ -9,16 +9,18 @@ changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import networkx as nx
 
 from .model import Edge, GraphContent, Node, content_from_records
 
 __all__ = ["Snapshot", "build_snapshot", "freeze", "thaw"]
+
+_T = TypeVar("_T")
 
 
 def freeze(value: Any) -> Any:
@@ -48,6 +50,23 @@ class Snapshot:
 
     revision: int
     graph: Any  # a frozen networkx.DiGraph
+    _derived: dict[str, Any] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+
+    def derived(self, key: str, build: Callable[[Snapshot], _T]) -> _T:
+        """``build(self)``, computed once per snapshot and kept with it.
+
+        Indexes the engine derives from a revision (the symptom matcher, the
+        system status map) live and die with the snapshot, so an edit can
+        never leave a stale index behind. Two threads may both build on a
+        first call; the results are equal, so the race is harmless.
+        """
+        try:
+            value: _T = self._derived[key]
+        except KeyError:
+            value = self._derived.setdefault(key, build(self))
+        return value
 
     def node(self, node_id: str) -> Mapping[str, Any]:
         """The fields of ``node_id``; KeyError if absent."""

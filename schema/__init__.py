@@ -16,6 +16,7 @@ import yaml
 __all__ = [
     "EDGE_TYPES",
     "NODE_TYPES",
+    "diagnose_request_schema",
     "graph_schema",
     "order_schema",
     "taxonomy",
@@ -37,6 +38,17 @@ def graph_schema() -> dict[str, Any]:
 def order_schema() -> dict[str, Any]:
     """The order facts schema of the outside contract (``order.schema.json``)."""
     data: dict[str, Any] = json.loads(_read_text("order.schema.json"))
+    return data
+
+
+@cache
+def diagnose_request_schema() -> dict[str, Any]:
+    """The diagnose request body, with the contract's order schema inlined."""
+    data: dict[str, Any] = yaml.safe_load(_read_text("diagnose_request.yaml"))
+    order = dict(order_schema())
+    order.pop("$schema", None)
+    order.pop("$id", None)
+    data["properties"]["order"] = order
     return data
 
 

@@ -105,6 +105,8 @@ def _semantic_findings(node_type: str, where: str, data: Mapping[str, Any]) -> l
     found: list[Finding] = []
     if node_type == "Check" and isinstance(data.get("fails_when"), str):
         found += _condition_findings(where, "fails_when", data["fails_when"])
+    if node_type == "Symptom" and isinstance(data.get("fits_order"), str):
+        found += _condition_findings(where, "fits_order", data["fits_order"])
     builtin = data.get("builtin") if node_type == "Check" else None
     if isinstance(builtin, str) and builtin not in BUILTINS:
         known = ", ".join(sorted(BUILTINS))

@@ -1,0 +1,110 @@
+"""Single-fault Bayes over one symptom's candidate causes.
+
+One cause at a time is the working assumption of every published
+troubleshooter (troubleshooting-theory.md) and of a card shop's agents: a
+key is either pasted wrongly or region-locked, not both. Priors come from
+the Symptom→Cause edges (normalised); each observed check multiplies a
+cause's weight by the chance of that outcome under the cause: the
+Cause→Check edge's ``p_fail`` when the cause is linked to the check, the
+check's ``p_fail_otherwise`` when it is not. Likelihoods are clamped away
+from 0 and 1 so that one mistaken observation can be outweighed by others
+instead of zeroing the true cause forever.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from graph.snapshot import Snapshot
+
+__all__ = ["CauseModel", "cause_model", "posterior", "with_check"]
+
+DEFAULT_P_FAIL_OTHERWISE = 0.05
+"""Used when a check states no ``p_fail_otherwise``: a rare false alarm."""
+
+_FLOOR = 1e-3
+
+
+def _clamp(p: float) -> float:
+    return min(max(p, _FLOOR), 1.0 - _FLOOR)
+
+
+@dataclass(frozen=True)
+class CauseModel:
+    """The numbers of one symptom: priors, and per check the fail chances.
+
+    ``p_fail[check][i]`` is the chance that ``check`` fails when
+    ``causes[i]`` is the true cause; ``tests[check]`` are the indexes of the
+    causes the check is linked to (the ones it can confirm).
+    """
+
+    symptom: str
+    causes: tuple[str, ...]
+    prior: tuple[float, ...]
+    p_fail: Mapping[str, tuple[float, ...]]
+    tests: Mapping[str, frozenset[int]]
+
+    def likelihood(self, check: str, result: str) -> tuple[float, ...]:
+        """P(result of ``check`` | cause) for each cause."""
+        fails = self.p_fail[check]
+        return fails if result == "fail" else tuple(1.0 - p for p in fails)
+
+
+def _build(snapshot: Snapshot, symptom: str) -> CauseModel:
+    edges = sorted(snapshot.out_edges(symptom, "caused_by"), key=lambda e: (-e[1]["prior"], e[0]))
+    causes = tuple(cause for cause, _ in edges)
+    raw = [max(float(data["prior"]), 0.0) for _, data in edges]
+    total = sum(raw)
+    prior = tuple(p / total for p in raw) if total > 0 else tuple(1.0 / len(raw) for _ in raw)
+    linked: dict[str, dict[int, float]] = {}
+    for index, cause in enumerate(causes):
+        for check, data in snapshot.out_edges(cause, "tested_by"):
+            linked.setdefault(check, {})[index] = float(data["p_fail"])
+    p_fail: dict[str, tuple[float, ...]] = {}
+    for check, by_cause in linked.items():
+        otherwise = float(
+            snapshot.node(check).get("p_fail_otherwise", DEFAULT_P_FAIL_OTHERWISE)
+        )
+        p_fail[check] = tuple(_clamp(by_cause.get(i, otherwise)) for i in range(len(causes)))
+    tests = {check: frozenset(by_cause) for check, by_cause in linked.items()}
+    return CauseModel(symptom, causes, prior, p_fail, tests)
+
+
+def cause_model(snapshot: Snapshot, symptom: str) -> CauseModel:
+    """The model of ``symptom`` in ``snapshot``, built once per snapshot."""
+    return snapshot.derived(f"cause_model:{symptom}", lambda snap: _build(snap, symptom))
+
+
+def with_check(model: CauseModel, snapshot: Snapshot, check: str) -> CauseModel:
+    """``model`` plus a check no candidate cause links to (agent evidence)."""
+    if check in model.p_fail:
+        return model
+    otherwise = float(snapshot.node(check).get("p_fail_otherwise", DEFAULT_P_FAIL_OTHERWISE))
+    p_fail = {**model.p_fail, check: tuple(_clamp(otherwise) for _ in model.causes)}
+    return CauseModel(
+        model.symptom, model.causes, model.prior, p_fail, {**model.tests, check: frozenset()}
+    )
+
+
+def posterior(model: CauseModel, outcomes: Mapping[str, str]) -> tuple[float, ...]:
+    """P(cause | outcomes) for each cause; outcomes map check → pass/fail.
+
+    Computed in log space, so dozens of observations cannot underflow; the
+    result always sums to 1 (uniform if the model has no usable weights).
+    """
+    if not model.causes:
+        return ()
+    logs = [math.log(p) if p > 0 else -math.inf for p in model.prior]
+    for check, result in outcomes.items():
+        if check not in model.p_fail or result not in ("pass", "fail"):
+            continue
+        for i, p in enumerate(model.likelihood(check, result)):
+            logs[i] += math.log(p)
+    top = max(logs)
+    if top == -math.inf:
+        return tuple(1.0 / len(logs) for _ in logs)
+    weights = [math.exp(v - top) for v in logs]
+    total = sum(weights)
+    return tuple(w / total for w in weights)

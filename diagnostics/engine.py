@@ -1,0 +1,395 @@
+"""diagnose(): from an order and the customer's words to the whole answer.
+
+The steps, each in its own module:
+
+1. symptom — given, or matched from the message (``matching``);
+2. automatic checks over the order facts (``evaluation``);
+3. single-fault Bayes over the symptom's causes (``bayes``);
+4. the remaining manual steps, ordered by detection per minute (``ordering``);
+5. the leading cause's resolution, gated by role and required checks
+   (``resolution``);
+6. the customer's reply and the agent's note (``reply``);
+7. mood and priority (``mood``).
+
+Everything here is a pure function of the snapshot and the request, so the
+same request on the same revision gives the same answer (``now`` included).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.errors import KgdiagError, NotFound
+from graph.snapshot import Snapshot
+
+from .bayes import CauseModel, cause_model, posterior, with_check
+from .conditions import ConditionContext
+from .evaluation import CheckOutcome, run_checks
+from .language import message_language
+from .matching import SymptomMatch, match_symptom, near_ids
+from .mood import Mood, priority, read_mood
+from .ordering import Step, greedy_order
+from .reply import clarifying_reply, compose_reply, render_text, reply_variables
+from .request import DiagnoseRequest, FieldProblem
+from .resolution import Choice, choose_resolution
+from .systems import system_statuses
+from .variables import order_variables
+
+__all__ = ["Diagnosis", "RequestInvalid", "UnknownSymptom", "diagnose"]
+
+RELEVANT = 0.01
+"""A manual check joins the plan when a cause it tests has at least this probability."""
+_ROLE_NAMES = {
+    "agent": {"zh": "客服", "en": "agent"},
+    "senior": {"zh": "高级客服或主管", "en": "senior agent"},
+    "admin": {"zh": "管理员", "en": "administrator"},
+}
+UNKNOWN_CHECK_MINUTES = 2.0
+"""What an automatic check with missing facts costs as a manual step: look them up."""
+
+
+class UnknownSymptom(NotFound):
+    """The request named a symptom id the graph does not have."""
+
+    def __init__(self, symptom: str, near: list[str]) -> None:
+        self.symptom, self.near = symptom, near
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        super().__init__(f"no symptom {symptom!r}{hint}")
+
+
+class RequestInvalid(KgdiagError):
+    """A request that passed the schema but names things the graph lacks."""
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
+
+
+@dataclass
+class Diagnosis:
+    """The answer, as the JSON the endpoint returns (``as_dict``)."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.body
+
+
+def _title(snapshot: Snapshot, node_id: str, lang: str) -> str:
+    title = snapshot.node(node_id).get("title", {})
+    return str(title.get(lang) or title.get("zh") or node_id)
+
+
+def _symptom(
+    snapshot: Snapshot, request: DiagnoseRequest, context: ConditionContext
+) -> SymptomMatch:
+    if request.symptom is not None:
+        if not snapshot.has_node(request.symptom) or snapshot.node_type(request.symptom) != "Symptom":
+            symptoms = list(snapshot.nodes_of_type("Symptom"))
+            raise UnknownSymptom(request.symptom, near_ids(request.symptom, symptoms))
+        return SymptomMatch(request.symptom, 1.0, (), 1.0)
+    return match_symptom(snapshot, request.message or "", context)
+
+
+def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[FieldProblem]:
+    problems = []
+    checks = list(snapshot.nodes_of_type("Check"))
+    for check in evidence:
+        if not snapshot.has_node(check) or snapshot.node_type(check) != "Check":
+            near = near_ids(check, checks, limit=3)
+            hint = f" (did you mean {', '.join(near)}?)" if near else ""
+            problems.append(FieldProblem(f"evidence.{check}", f"no such check{hint}"))
+    return problems
+
+
+def _because(
+    snapshot: Snapshot,
+    model: CauseModel,
+    index: int,
+    outcomes: Mapping[str, CheckOutcome],
+    variables: Mapping[str, Any],
+    lang: str,
+) -> list[str]:
+    cause = model.causes[index]
+    meanings = {check: data.get("meaning") for check, data in snapshot.out_edges(cause, "tested_by")}
+    support: list[tuple[float, str]] = []
+    for check, outcome in outcomes.items():
+        if not outcome.observed or index not in model.tests.get(check, frozenset()):
+            continue
+        likelihood = model.likelihood(check, outcome.result)
+        others = [p for i, p in enumerate(likelihood) if i != index] or [0.5]
+        strength = math.log(likelihood[index] / (sum(others) / len(others)))
+        texts = meanings.get(check) or snapshot.node(check).get("findings") or {}
+        template = (texts.get(outcome.result) or {}).get(lang)
+        if not template:
+            continue
+        text = render_text(str(template), {**variables, "detail": outcome.detail}, lang)
+        if outcome.source == "agent":
+            text += "（客服已确认）" if lang == "zh" else " (agent confirmed)"
+        if strength < 0:
+            text = ("不支持：" if lang == "zh" else "Against: ") + text
+        support.append((-strength, text))
+    support.sort(key=lambda item: item[0])
+    share = round(model.prior[index] * 100)
+    prior = (
+        f"此症状中约 {share}% 的案例是这个原因（先验）"
+        if lang == "zh"
+        else f"about {share}% of cases of this symptom have this cause (prior)"
+    )
+    return [text for _, text in support] + [prior]
+
+
+def _check_entry(
+    snapshot: Snapshot,
+    check: str,
+    outcome: CheckOutcome,
+    model: CauseModel,
+    variables: Mapping[str, Any],
+    lang: str,
+) -> dict[str, Any]:
+    node = snapshot.node(check)
+    entry: dict[str, Any] = {
+        "id": check,
+        "title": _title(snapshot, check, lang),
+        "mode": node.get("mode", "manual"),
+        "result": outcome.result,
+        "source": outcome.source,
+        "tests": [model.causes[i] for i in sorted(model.tests.get(check, frozenset()))],
+    }
+    findings = node.get("findings") or {}
+    if outcome.observed and findings.get(outcome.result):
+        template = str(findings[outcome.result].get(lang, ""))
+        entry["finding"] = render_text(template, {**variables, "detail": outcome.detail}, lang)
+    if outcome.result == "unknown":
+        entry["missing"] = list(outcome.missing)
+    if outcome.result in ("pending", "unknown"):
+        entry["cost_minutes"] = (
+            float(node.get("cost_minutes", 0)) if outcome.result == "pending" else UNKNOWN_CHECK_MINUTES
+        )
+        if node.get("instructions"):
+            entry["instructions"] = str(node["instructions"].get(lang, ""))
+        elif outcome.result == "unknown":
+            facts = ", ".join(outcome.missing)
+            entry["instructions"] = (
+                f"订单缺少这项自动检查需要的信息（{facts}）。请在后台或向客户补齐后重新诊断：{node['description']['zh']}"
+                if lang == "zh"
+                else f"The order lacks what this automatic check needs ({facts}). Look it up or ask, then diagnose again: {node['description']['en']}"
+            )
+    if node.get("escalates_to"):
+        entry["escalates_to"] = node["escalates_to"]
+    return entry
+
+
+def _plan(
+    snapshot: Snapshot,
+    model: CauseModel,
+    probabilities: tuple[float, ...],
+    outcomes: Mapping[str, CheckOutcome],
+    required: set[str],
+) -> list[str]:
+    steps: list[Step] = []
+    for check, outcome in outcomes.items():
+        if outcome.result not in ("pending", "unknown"):
+            continue
+        mass = sum(probabilities[i] for i in model.tests.get(check, frozenset()))
+        if mass < RELEVANT and check not in required:
+            continue
+        node = snapshot.node(check)
+        cost = (
+            float(node.get("cost_minutes", 0)) if outcome.result == "pending" else UNKNOWN_CHECK_MINUTES
+        )
+        steps.append(Step(check, cost, escalation=bool(node.get("escalates_to"))))
+    ordered = [step.check for step in greedy_order(model, probabilities, steps)]
+    # A required check is never dropped behind an escalation: the resolution needs it.
+    ordered += [step.check for step in steps if step.check in required and step.check not in ordered]
+    return ordered
+
+
+def _resolution_entry(
+    snapshot: Snapshot, choice: Choice, variables: Mapping[str, Any], lang: str
+) -> dict[str, Any]:
+    node = snapshot.node(choice.resolution)
+    steps = [render_text(str(s), variables, lang) for s in node.get("steps", {}).get(lang, ())]
+    blocked = []
+    if choice.pending_checks:
+        names = "、".join(_title(snapshot, c, lang) for c in choice.pending_checks)
+        blocked.append(
+            f"先完成：{names}，再执行下列步骤" if lang == "zh" else f"First do: {names}; then these steps"
+        )
+    if not choice.role_ok:
+        role = _ROLE_NAMES.get(str(node.get("min_role", "senior")), {}).get(lang, "senior")
+        blocked.append(
+            f"需要{role}执行或批准" if lang == "zh" else f"Needs a {role} to carry out or approve"
+        )
+    return {
+        "id": choice.resolution,
+        "title": _title(snapshot, choice.resolution, lang),
+        "steps": steps,
+        "moves_money": bool(node.get("moves_money", False)),
+        "irreversible": bool(node.get("irreversible", False)),
+        "min_role": node.get("min_role", "agent"),
+        "allowed": choice.role_ok,
+        "ready": choice.ready,
+        "requires_checks": list(node.get("requires_checks", ())),
+        "pending_checks": list(choice.pending_checks),
+        "blocked_by": blocked,
+        "promise_minutes": node.get("promise_minutes"),
+        "skipped": list(choice.skipped),
+    }
+
+
+def _vague(
+    snapshot: Snapshot,
+    match: SymptomMatch,
+    mood: Mood,
+    request: DiagnoseRequest,
+    reply_lang: str,
+    agent_lang: str,
+) -> dict[str, Any]:
+    alternatives = [s for s, _ in match.alternatives]
+    reply = clarifying_reply(snapshot, alternatives, reply_lang, mood)
+    note = (
+        "客户描述不够具体，无法确定问题类型。已发送澄清问题；客户回复后重新诊断。候选："
+        if agent_lang == "zh"
+        else "The message is too vague to name the problem. A clarifying question was drafted; diagnose again when the customer answers. Candidates: "
+    ) + ", ".join(_title(snapshot, s, agent_lang) for s in alternatives)
+    return {
+        "symptom": {
+            "id": None,
+            "confidence": match.confidence,
+            "alternatives": [{"id": s, "confidence": c} for s, c in match.alternatives],
+            "source": "message",
+        },
+        "causes": [],
+        "checks": [],
+        "resolution": None,
+        "reply": reply.as_dict(),
+        "note": {"lang": agent_lang, "text": note},
+        "mood": mood.as_dict(),
+        "priority": priority(None, mood, request.order, request.now).as_dict(),
+    }
+
+
+def _note(
+    snapshot: Snapshot,
+    causes: list[dict[str, Any]],
+    checks: list[dict[str, Any]],
+    resolution: dict[str, Any] | None,
+    lang: str,
+) -> dict[str, str]:
+    """A short briefing for the agent: what it is, what to do, in what order."""
+    zh = lang == "zh"
+    lines = []
+    if causes:
+        top = causes[0]
+        lead = "最可能的原因" if zh else "Most likely cause"
+        lines.append(f"{lead}: {top['title']} ({top['probability']:.0%})")
+    todo = [c for c in checks if "step" in c]
+    if todo:
+        lines.append("待办检查:" if zh else "Checks to do:")
+        for check in todo:
+            minutes = check.get("cost_minutes", 0)
+            flag = (" [处理前必做]" if zh else " [required first]") if check["required_by_resolution"] else ""
+            lines.append(f"  {check['step']}. {check['title']} (~{minutes:g} min){flag}")
+    if resolution:
+        lines.append(("处理方案: " if zh else "Resolution: ") + str(resolution["title"]))
+        lines += [f"  - {b}" for b in resolution["blocked_by"]]
+        if resolution["irreversible"]:
+            lines.append("  ! 不可撤销操作，执行前再次核对" if zh else "  ! Irreversible: double-check before acting")
+        lines += [f"  {i}. {step}" for i, step in enumerate(resolution["steps"], 1)]
+    return {"lang": lang, "text": "\n".join(lines)}
+
+
+def diagnose(
+    snapshot: Snapshot,
+    request: DiagnoseRequest,
+    role: str = "agent",
+    recorded_systems: Mapping[str, str] | None = None,
+    agent_lang: str = "zh",
+) -> Diagnosis:
+    """The full answer for ``request`` on ``snapshot``, as the caller ``role`` sees it."""
+    problems = _evidence_problems(snapshot, request.evidence)
+    if problems:
+        raise RequestInvalid(problems)
+    order, now = request.order, request.now
+    reply_lang = request.lang or (message_language(request.message) if request.message else "zh")
+    systems = system_statuses(snapshot, request.systems, recorded_systems)
+    context = ConditionContext.build(order, now, systems)
+    match = _symptom(snapshot, request, context)
+    mood = read_mood(request.message)
+    body: dict[str, Any] = {"graph_revision": snapshot.revision}
+    if match.id is None:
+        body.update(_vague(snapshot, match, mood, request, reply_lang, agent_lang))
+        return Diagnosis(body)
+
+    model = cause_model(snapshot, match.id)
+    for check in request.evidence:
+        model = with_check(model, snapshot, check)
+    outcomes = run_checks(snapshot, model.p_fail, order, now, systems, request.evidence)
+    observed = {c: o.result for c, o in outcomes.items() if o.observed}
+    probabilities = posterior(model, observed)
+    ranking = sorted(range(len(model.causes)), key=lambda i: (-probabilities[i], model.causes[i]))
+    agent_vars = order_variables(order, now, agent_lang)
+    causes = [
+        {
+            "id": model.causes[i],
+            "title": _title(snapshot, model.causes[i], agent_lang),
+            "probability": probabilities[i],
+            "prior": model.prior[i],
+            "because": _because(snapshot, model, i, outcomes, agent_vars, agent_lang),
+        }
+        for i in ranking
+    ]
+    leader = model.causes[ranking[0]] if ranking else None
+    choice = (
+        choose_resolution(snapshot, leader, context, outcomes, request.evidence, role)
+        if leader
+        else None
+    )
+    required = set(choice.pending_checks) if choice else set()
+    plan = _plan(snapshot, model, probabilities, outcomes, required)
+    done = [c for c, o in outcomes.items() if o.observed]
+    done.sort(key=lambda c: (outcomes[c].source != "auto", outcomes[c].result != "fail", c))
+    checks = []
+    for check in [*done, *plan]:
+        entry = _check_entry(snapshot, check, outcomes[check], model, agent_vars, agent_lang)
+        if check in plan:
+            entry["step"] = plan.index(check) + 1
+        entry["required_by_resolution"] = check in required
+        checks.append(entry)
+    resolution = None
+    if choice is not None and leader is not None:
+        variables = reply_variables(snapshot, choice, order, now, agent_lang)
+        resolution = {
+            **_resolution_entry(snapshot, choice, variables, agent_lang),
+            "for_cause": leader,
+            "explanation": render_text(
+                str((snapshot.node(leader).get("explanation") or {}).get(reply_lang, "")),
+                reply_variables(snapshot, choice, order, now, reply_lang),
+                reply_lang,
+            ),
+        }
+    reply = compose_reply(snapshot, choice, order, now, reply_lang, mood)
+    level = snapshot.node(match.id).get("service_level")
+    body.update(
+        {
+            "symptom": {
+                "id": match.id,
+                "title": _title(snapshot, match.id, agent_lang),
+                "confidence": match.confidence,
+                "alternatives": [{"id": s, "confidence": c} for s, c in match.alternatives],
+                "source": "request" if request.symptom else "message",
+            },
+            "causes": causes,
+            "checks": checks,
+            "resolution": resolution,
+            "reply": reply.as_dict(),
+            "note": _note(snapshot, causes, checks, resolution, agent_lang),
+            "mood": mood.as_dict(),
+            "priority": priority(level, mood, order, now).as_dict(),
+        }
+    )
+    return Diagnosis(body)

@@ -1,0 +1,95 @@
+"""Run the automatic checks of a diagnosis over the order facts.
+
+An automatic check is free, so every one linked to a candidate cause runs
+before any human step (troubleshooting-theory.md). Its result is "fail"
+(anomaly found), "pass", or "unknown" when a fact it needs is missing or a
+system's status is not known; an unknown check is never guessed, it becomes
+a manual step that names the missing facts. An agent's recorded result
+(``evidence``) always wins over the automatic one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from graph.snapshot import Snapshot
+
+from .builtins import BUILTIN_FIELDS, BUILTINS
+from .conditions import ConditionContext, compile_condition, evaluate
+
+__all__ = ["CheckOutcome", "run_checks"]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What is known about one check in this diagnosis.
+
+    ``result``: "pass", "fail", "unknown" (automatic, facts missing) or
+    "pending" (manual, not done yet). ``source``: "auto", "agent" or "none".
+    """
+
+    check_id: str
+    result: str
+    source: str
+    detail: str = ""
+    missing: tuple[str, ...] = ()
+
+    @property
+    def observed(self) -> bool:
+        """True when the result is evidence the probabilities should use."""
+        return self.result in ("pass", "fail")
+
+
+def _missing_fields(order: Mapping[str, object], paths: Iterable[str]) -> tuple[str, ...]:
+    missing = []
+    for path in sorted(paths):
+        value: object = order
+        for part in path.replace("[]", "").split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if value is None or value == [] or value == "":
+            missing.append("order." + path)
+    return tuple(missing)
+
+
+def _auto(
+    snapshot: Snapshot, check_id: str, order: Mapping[str, object], context: ConditionContext
+) -> CheckOutcome:
+    check = snapshot.node(check_id)
+    builtin = check.get("builtin")
+    if builtin:
+        result = BUILTINS[builtin](order, context.now)
+        if result.fails is None:
+            missing = _missing_fields(order, BUILTIN_FIELDS[builtin])
+            return CheckOutcome(check_id, "unknown", "auto", result.detail, missing)
+        return CheckOutcome(check_id, "fail" if result.fails else "pass", "auto", result.detail)
+    condition = compile_condition(str(check["fails_when"]))
+    verdict = evaluate(condition, context)
+    if verdict is None:
+        missing = _missing_fields(order, condition.required)
+        if not missing and "systems" in condition.variables:
+            missing = ("systems",)
+        return CheckOutcome(check_id, "unknown", "auto", "", missing or ("order",))
+    return CheckOutcome(check_id, "fail" if verdict else "pass", "auto")
+
+
+def run_checks(
+    snapshot: Snapshot,
+    check_ids: Iterable[str],
+    order: Mapping[str, object],
+    now: datetime,
+    systems: Mapping[str, str],
+    evidence: Mapping[str, str],
+) -> dict[str, CheckOutcome]:
+    """The outcome of each check in ``check_ids``, in the order given."""
+    context = ConditionContext.build(order, now, systems)
+    outcomes: dict[str, CheckOutcome] = {}
+    for check_id in check_ids:
+        if check_id in evidence:
+            outcomes[check_id] = CheckOutcome(check_id, evidence[check_id], "agent")
+        elif snapshot.node(check_id).get("mode") == "auto":
+            outcomes[check_id] = _auto(snapshot, check_id, order, context)
+        else:
+            outcomes[check_id] = CheckOutcome(check_id, "pending", "none")
+    return outcomes

@@ -1,0 +1,139 @@
+"""In which order an agent should do the remaining manual checks.
+
+The cost model (troubleshooting-theory.md, after Heckerman, Breese and
+Rommelse): the true cause is drawn from the current posterior; the agent
+does the steps in order and stops when a step *finds* the cause, that is,
+when a check linked to the true cause fails (it does so with the edge's
+``p_fail``), or when the step is an escalation, which hands the case over
+and ends the sequence. The expected cost of repair (ECR) of an order is the
+expected sum of the minutes spent:
+
+    ECR = sum_c P(c) * sum_k cost_k * prod_{j<k} s_j(c)
+
+with ``s_j(c) = 1 - p_fail_j(c)`` when step j is linked to c, 1 when it is
+not, and 0 after an escalation. When every check tests one cause perfectly
+this is Kadane and Simon's model, and ordering by P/C is optimal.
+
+The engine orders greedily by *detection per minute*: the chance that the
+step finds the cause, given that nothing before it did, divided by its
+cost. For a perfect single-cause check that is exactly P/C; for a check
+linked to several causes it is the probability mass it can confirm. After
+each choice the weights are conditioned on the step not having found the
+cause, which is what makes the order adapt to overlapping checks. The
+brute-force optimum and the graph's static order exist to measure how far
+from optimal this lands (README, issue 3).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .bayes import CauseModel
+
+__all__ = ["Step", "brute_force_order", "expected_cost", "greedy_order", "static_order"]
+
+_FREE = 1e-6
+"""Stands in for a zero cost, so that a free step always comes first."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step of the checklist: a check, its cost in agent minutes, terminal or not."""
+
+    check: str
+    cost: float
+    escalation: bool = False
+
+
+def _survival(model: CauseModel, step: Step, cause: int) -> float:
+    if step.escalation:
+        return 0.0
+    if cause in model.tests.get(step.check, frozenset()):
+        return 1.0 - model.p_fail[step.check][cause]
+    return 1.0
+
+
+def expected_cost(model: CauseModel, weights: Sequence[float], steps: Sequence[Step]) -> float:
+    """The ECR of doing ``steps`` in this order, causes weighted by ``weights``."""
+    total = sum(weights)
+    if total <= 0:
+        return 0.0
+    cost = 0.0
+    for cause, weight in enumerate(weights):
+        if weight <= 0:
+            continue
+        reach = 1.0
+        spent = 0.0
+        for step in steps:
+            spent += step.cost * reach
+            reach *= _survival(model, step, cause)
+            if reach <= 0:
+                break
+        cost += weight / total * spent
+    return cost
+
+
+def _detection(model: CauseModel, weights: Sequence[float], step: Step) -> float:
+    total = sum(weights)
+    if total <= 0:
+        return 0.0
+    found = sum(w * (1.0 - _survival(model, step, c)) for c, w in enumerate(weights))
+    return found / total
+
+
+def greedy_order(
+    model: CauseModel, weights: Sequence[float], steps: Sequence[Step]
+) -> list[Step]:
+    """``steps`` by detection per minute, conditioned step by step.
+
+    Steps that can find nothing (linked to no cause with weight left) go
+    last in their given order; nothing follows an escalation, since it ends
+    the sequence.
+    """
+    current = list(weights)
+    left = list(steps)
+    order: list[Step] = []
+    while left:
+        scored = [
+            (_detection(model, current, step) / max(step.cost, _FREE), -i, step)
+            for i, step in enumerate(left)
+        ]
+        score, _, best = max(scored, key=lambda item: (item[0], item[1]))
+        if score <= 0:
+            order.extend(s for s in left if not s.escalation)
+            break
+        order.append(best)
+        left.remove(best)
+        if best.escalation:
+            break
+        current = [w * _survival(model, best, c) for c, w in enumerate(current)]
+    return order
+
+
+def static_order(model: CauseModel, steps: Sequence[Step]) -> list[Step]:
+    """What a wiki page gives: most common cause (by prior) first, its checks
+    by how decisive they are, escalations last; blind to cost and evidence."""
+
+    def key(step: Step) -> tuple[int, int, float, str]:
+        linked = sorted(model.tests.get(step.check, frozenset()))
+        first = linked[0] if linked else len(model.causes)
+        decisive = model.p_fail[step.check][first] if linked else 0.0
+        return (int(step.escalation), first, -decisive, step.check)
+
+    return sorted(steps, key=key)
+
+
+def brute_force_order(
+    model: CauseModel, weights: Sequence[float], steps: Sequence[Step], limit: int = 8
+) -> tuple[list[Step], float]:
+    """The order of least ECR over all permutations (``len(steps) <= limit``)."""
+    if len(steps) > limit:
+        raise ValueError(f"{len(steps)} steps is too many for brute force (limit {limit})")
+    best: tuple[float, list[Step]] = (float("inf"), list(steps))
+    for perm in itertools.permutations(steps):
+        cost = expected_cost(model, weights, perm)
+        if cost < best[0] - 1e-12:
+            best = (cost, list(perm))
+    return best[1], best[0]

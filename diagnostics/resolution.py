@@ -1,0 +1,69 @@
+"""Which resolution to offer for the leading cause, and whether it may go ahead.
+
+A resolution is chosen by rank among the cause's ``resolved_by`` edges whose
+``when`` condition holds (an exchange only while the key is unused). It is
+then gated twice, because refunds and reissues move money or goods and
+cannot be taken back (card-shops.md, the false-claim and double-delivery
+traps): the caller's role must reach the resolution's ``min_role``, and
+every check in ``requires_checks`` must have been done. Until then the
+engine offers the resolution as blocked, and the customer hears that we are
+verifying, never a promise the check could overturn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from graph.snapshot import Snapshot
+from graph.store import ROLES
+
+from .conditions import ConditionContext, compile_condition, evaluate
+from .evaluation import CheckOutcome
+
+__all__ = ["Choice", "choose_resolution"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The resolution picked and what stands between it and doing it."""
+
+    resolution: str
+    rank: int
+    skipped: tuple[str, ...]
+    role_ok: bool
+    pending_checks: tuple[str, ...]
+
+    @property
+    def ready(self) -> bool:
+        """True when the caller may carry it out right now."""
+        return self.role_ok and not self.pending_checks
+
+
+def choose_resolution(
+    snapshot: Snapshot,
+    cause: str,
+    context: ConditionContext,
+    outcomes: Mapping[str, CheckOutcome],
+    evidence: Mapping[str, str],
+    role: str,
+) -> Choice | None:
+    """The first resolution of ``cause`` by rank whose ``when`` holds, gated."""
+    edges = sorted(snapshot.out_edges(cause, "resolved_by"), key=lambda e: (e[1]["rank"], e[0]))
+    skipped: list[str] = []
+    for resolution, data in edges:
+        when = data.get("when")
+        if when and evaluate(compile_condition(str(when)), context) is not True:
+            skipped.append(resolution)
+            continue
+        node = snapshot.node(resolution)
+        needed = ROLES.index(node.get("min_role", "agent"))
+        role_ok = ROLES.index(role) >= needed if role in ROLES else False
+        pending = tuple(
+            check
+            for check in node.get("requires_checks", ())
+            if evidence.get(check) is None
+            and not (check in outcomes and outcomes[check].observed)
+        )
+        return Choice(resolution, int(data["rank"]), tuple(skipped), role_ok, pending)
+    return None
