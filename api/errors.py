@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
 
 __all__ = ["ApiError", "error_response", "register_error_handlers"]
@@ -40,9 +41,22 @@ def register_error_handlers(app: Flask) -> None:
     def _api(err: ApiError) -> Response:
         return error_response(err.status, err.code, err.message, err.details)
 
+    @app.errorhandler(UnknownSymptom)
+    def _unknown_symptom(err: UnknownSymptom) -> Response:
+        details = [{"field": "symptom", "near": err.near}]
+        return error_response(404, "unknown_symptom", str(err), details)
+
     @app.errorhandler(NotFound)
     def _not_found(err: NotFound) -> Response:
         return error_response(404, "not_found", str(err))
+
+    @app.errorhandler(RequestInvalid)
+    def _bad_request(err: RequestInvalid) -> Response:
+        count = len(err.problems)
+        message = f"{count} bad field{'s' if count != 1 else ''}: " + ", ".join(
+            p.path for p in err.problems[:10]
+        )
+        return error_response(400, "invalid_request", message, [p.as_dict() for p in err.problems])
 
     @app.errorhandler(StaleRevision)
     def _stale(err: StaleRevision) -> Response:

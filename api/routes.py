@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
+from diagnostics.engine import diagnose_body
 from graph.snapshot import Snapshot, thaw
 from graph.store import GraphStore
 
@@ -88,3 +89,19 @@ def get_node(node_id: str) -> Response:
             "in": _edge_list(snap, node_id, outgoing=False),
         }
     )
+
+
+@v1.post("/diagnose")
+@requires("agent")
+def post_diagnose() -> Response:
+    """The contract's diagnose endpoint (../shared/contract/diagnose.md)."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(
+            400,
+            "invalid_json",
+            "the body must be a JSON object (Content-Type: application/json)",
+            [{"field": "(body)", "message": "not JSON"}],
+        )
+    answer = diagnose_body(_snapshot(), body, role=g.kgdiag_token.role)
+    return jsonify(answer.as_dict())

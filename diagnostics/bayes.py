@@ -64,9 +64,7 @@ def _build(snapshot: Snapshot, symptom: str) -> CauseModel:
             linked.setdefault(check, {})[index] = float(data["p_fail"])
     p_fail: dict[str, tuple[float, ...]] = {}
     for check, by_cause in linked.items():
-        otherwise = float(
-            snapshot.node(check).get("p_fail_otherwise", DEFAULT_P_FAIL_OTHERWISE)
-        )
+        otherwise = float(snapshot.node(check).get("p_fail_otherwise", DEFAULT_P_FAIL_OTHERWISE))
         p_fail[check] = tuple(_clamp(by_cause.get(i, otherwise)) for i in range(len(causes)))
     tests = {check: frozenset(by_cause) for check, by_cause in linked.items()}
     return CauseModel(symptom, causes, prior, p_fail, tests)

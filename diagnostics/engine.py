@@ -33,12 +33,12 @@ from .matching import SymptomMatch, match_symptom, near_ids
 from .mood import Mood, priority, read_mood
 from .ordering import Step, greedy_order
 from .reply import clarifying_reply, compose_reply, render_text, reply_variables
-from .request import DiagnoseRequest, FieldProblem
+from .request import DiagnoseRequest, FieldProblem, parse_request, request_problems
 from .resolution import Choice, choose_resolution
 from .systems import system_statuses
 from .variables import order_variables
 
-__all__ = ["Diagnosis", "RequestInvalid", "UnknownSymptom", "diagnose"]
+__all__ = ["Diagnosis", "RequestInvalid", "UnknownSymptom", "diagnose", "diagnose_body"]
 
 RELEVANT = 0.01
 """A manual check joins the plan when a cause it tests has at least this probability."""
@@ -87,7 +87,10 @@ def _symptom(
     snapshot: Snapshot, request: DiagnoseRequest, context: ConditionContext
 ) -> SymptomMatch:
     if request.symptom is not None:
-        if not snapshot.has_node(request.symptom) or snapshot.node_type(request.symptom) != "Symptom":
+        if (
+            not snapshot.has_node(request.symptom)
+            or snapshot.node_type(request.symptom) != "Symptom"
+        ):
             symptoms = list(snapshot.nodes_of_type("Symptom"))
             raise UnknownSymptom(request.symptom, near_ids(request.symptom, symptoms))
         return SymptomMatch(request.symptom, 1.0, (), 1.0)
@@ -114,7 +117,9 @@ def _because(
     lang: str,
 ) -> list[str]:
     cause = model.causes[index]
-    meanings = {check: data.get("meaning") for check, data in snapshot.out_edges(cause, "tested_by")}
+    meanings = {
+        check: data.get("meaning") for check, data in snapshot.out_edges(cause, "tested_by")
+    }
     support: list[tuple[float, str]] = []
     for check, outcome in outcomes.items():
         if not outcome.observed or index not in model.tests.get(check, frozenset()):
@@ -167,16 +172,21 @@ def _check_entry(
         entry["missing"] = list(outcome.missing)
     if outcome.result in ("pending", "unknown"):
         entry["cost_minutes"] = (
-            float(node.get("cost_minutes", 0)) if outcome.result == "pending" else UNKNOWN_CHECK_MINUTES
+            float(node.get("cost_minutes", 0))
+            if outcome.result == "pending"
+            else UNKNOWN_CHECK_MINUTES
         )
         if node.get("instructions"):
             entry["instructions"] = str(node["instructions"].get(lang, ""))
         elif outcome.result == "unknown":
             facts = ", ".join(outcome.missing)
+            what = str(node["description"].get(lang, ""))
             entry["instructions"] = (
-                f"订单缺少这项自动检查需要的信息（{facts}）。请在后台或向客户补齐后重新诊断：{node['description']['zh']}"
+                f"订单缺少这项自动检查需要的信息（{facts}）。"
+                f"请在后台查到或向客户问清后重新诊断：{what}"
                 if lang == "zh"
-                else f"The order lacks what this automatic check needs ({facts}). Look it up or ask, then diagnose again: {node['description']['en']}"
+                else f"The order lacks what this automatic check needs ({facts}). "
+                f"Look it up or ask, then diagnose again: {what}"
             )
     if node.get("escalates_to"):
         entry["escalates_to"] = node["escalates_to"]
@@ -199,12 +209,16 @@ def _plan(
             continue
         node = snapshot.node(check)
         cost = (
-            float(node.get("cost_minutes", 0)) if outcome.result == "pending" else UNKNOWN_CHECK_MINUTES
+            float(node.get("cost_minutes", 0))
+            if outcome.result == "pending"
+            else UNKNOWN_CHECK_MINUTES
         )
         steps.append(Step(check, cost, escalation=bool(node.get("escalates_to"))))
     ordered = [step.check for step in greedy_order(model, probabilities, steps)]
     # A required check is never dropped behind an escalation: the resolution needs it.
-    ordered += [step.check for step in steps if step.check in required and step.check not in ordered]
+    ordered += [
+        step.check for step in steps if step.check in required and step.check not in ordered
+    ]
     return ordered
 
 
@@ -217,7 +231,9 @@ def _resolution_entry(
     if choice.pending_checks:
         names = "、".join(_title(snapshot, c, lang) for c in choice.pending_checks)
         blocked.append(
-            f"先完成：{names}，再执行下列步骤" if lang == "zh" else f"First do: {names}; then these steps"
+            f"先完成：{names}，再执行下列步骤"
+            if lang == "zh"
+            else f"First do: {names}; then these steps"
         )
     if not choice.role_ok:
         role = _ROLE_NAMES.get(str(node.get("min_role", "senior")), {}).get(lang, "senior")
@@ -254,7 +270,8 @@ def _vague(
     note = (
         "客户描述不够具体，无法确定问题类型。已发送澄清问题；客户回复后重新诊断。候选："
         if agent_lang == "zh"
-        else "The message is too vague to name the problem. A clarifying question was drafted; diagnose again when the customer answers. Candidates: "
+        else "The message is too vague to name the problem. A clarifying question was "
+        "drafted; diagnose again when the customer answers. Candidates: "
     ) + ", ".join(_title(snapshot, s, agent_lang) for s in alternatives)
     return {
         "symptom": {
@@ -292,13 +309,21 @@ def _note(
         lines.append("待办检查:" if zh else "Checks to do:")
         for check in todo:
             minutes = check.get("cost_minutes", 0)
-            flag = (" [处理前必做]" if zh else " [required first]") if check["required_by_resolution"] else ""
+            flag = (
+                (" [处理前必做]" if zh else " [required first]")
+                if check["required_by_resolution"]
+                else ""
+            )
             lines.append(f"  {check['step']}. {check['title']} (~{minutes:g} min){flag}")
     if resolution:
         lines.append(("处理方案: " if zh else "Resolution: ") + str(resolution["title"]))
         lines += [f"  - {b}" for b in resolution["blocked_by"]]
         if resolution["irreversible"]:
-            lines.append("  ! 不可撤销操作，执行前再次核对" if zh else "  ! Irreversible: double-check before acting")
+            lines.append(
+                "  ! 不可撤销操作，执行前再次核对"
+                if zh
+                else "  ! Irreversible: double-check before acting"
+            )
         lines += [f"  {i}. {step}" for i, step in enumerate(resolution["steps"], 1)]
     return {"lang": lang, "text": "\n".join(lines)}
 
@@ -393,3 +418,20 @@ def diagnose(
         }
     )
     return Diagnosis(body)
+
+
+def diagnose_body(
+    snapshot: Snapshot,
+    body: Any,
+    role: str = "agent",
+    recorded_systems: Mapping[str, str] | None = None,
+) -> Diagnosis:
+    """Validate a raw request body (JSON or YAML, parsed) and diagnose it.
+
+    The one entry point of the endpoint and the CLI, so both refuse the same
+    bodies with the same field paths.
+    """
+    problems = request_problems(body)
+    if problems:
+        raise RequestInvalid(problems)
+    return diagnose(snapshot, parse_request(body), role, recorded_systems)

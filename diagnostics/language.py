@@ -59,7 +59,7 @@ def word_list(group: str) -> tuple[str, ...]:
 
 
 def message_language(message: str) -> str:
-    """"zh" when Chinese characters outnumber English words, else "en"."""
+    """ "zh" when Chinese characters outnumber English words, else "en"."""
     text = normalise_text(message)
     cjk = len(CJK.findall(text))
     latin = len(_LATIN_WORD.findall(text))

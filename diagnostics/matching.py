@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from functools import cache
-from importlib import resources
+
 import numpy as np
-import yaml
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 

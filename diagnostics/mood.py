@@ -130,7 +130,7 @@ def priority(
     level = service_level or DEFAULT_SERVICE_LEVEL
     first = int(level["first_response_minutes"])
     resolve = int(level["resolve_minutes"])
-    score, reasons = 0, []
+    score, reasons = 0, list[str]()
     if first <= 5:
         score, reasons = score + 2, [*reasons, f"symptom answered within {first} min"]
     elif first <= 10:
@@ -139,13 +139,19 @@ def priority(
         score, reasons = score + 2, [*reasons, "customer is angry"]
     elif mood.level == "anxious":
         score, reasons = score + 1, [*reasons, "customer is anxious"]
-    amount = order.get("amount", {}).get("total") if isinstance(order.get("amount"), Mapping) else None
+    amount = (
+        order.get("amount", {}).get("total") if isinstance(order.get("amount"), Mapping) else None
+    )
     if isinstance(amount, int | float) and amount >= LARGE_AMOUNT:
         score, reasons = score + 2, [*reasons, f"large amount ({amount:g})"]
     elif isinstance(amount, int | float) and amount >= MEDIUM_AMOUNT:
         score, reasons = score + 1, [*reasons, f"amount {amount:g}"]
     waited = _waited_minutes(order, now)
-    normal = (order.get("product") or {}).get("normal_minutes") if isinstance(order.get("product"), Mapping) else None
+    normal = (
+        (order.get("product") or {}).get("normal_minutes")
+        if isinstance(order.get("product"), Mapping)
+        else None
+    )
     limit = float(normal) if isinstance(normal, int | float) and normal > 0 else float(first)
     if waited is not None and waited > max(limit * 3, resolve):
         score, reasons = score + 2, [*reasons, f"waited {waited:.0f} min"]

@@ -83,9 +83,7 @@ def _detection(model: CauseModel, weights: Sequence[float], step: Step) -> float
     return found / total
 
 
-def greedy_order(
-    model: CauseModel, weights: Sequence[float], steps: Sequence[Step]
-) -> list[Step]:
+def greedy_order(model: CauseModel, weights: Sequence[float], steps: Sequence[Step]) -> list[Step]:
     """``steps`` by detection per minute, conditioned step by step.
 
     Steps that can find nothing (linked to no cause with weight left) go

@@ -40,7 +40,9 @@ VERIFY_MINUTES = 30
 CLARIFY_MINUTES = 10
 """How soon we promise to answer once a vague customer tells us more."""
 
-_GREETING = re.compile(r"^(您好[，,！!]\s*|你好[，,！!]\s*|Hello[,!]?\s*(- )?|Hi[,!]?\s*)", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^(您好[，,！!]\s*|你好[，,！!]\s*|Hello[,!]?\s*(- )?|Hi[,!]?\s*)", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,7 @@ def clarifying_reply(
         clarify = snapshot.node(symptom).get("clarify") or {}
         if clarify.get(lang):
             questions.append(str(clarify[lang]))
-    detail = " ".join(questions) or (
-        "请问遇到了什么问题？" if lang == "zh" else "What went wrong?"
-    )
+    detail = " ".join(questions) or ("请问遇到了什么问题？" if lang == "zh" else "What went wrong?")
     text = render(
         str(language_data()["clarify"][lang]),
         {"detail": detail, "eta_minutes": CLARIFY_MINUTES},

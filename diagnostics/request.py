@@ -67,7 +67,8 @@ def _path(parts: Any) -> str:
 def _problems_of(error: ValidationError) -> list[FieldProblem]:
     where = _path(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
-        allowed = set(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        allowed = set(schema.get("properties", {}))
         extra = sorted(str(k) for k in error.instance if k not in allowed)
         return [
             FieldProblem(_path([*error.absolute_path, k]), "unknown field (not in the schema)")
@@ -76,10 +77,12 @@ def _problems_of(error: ValidationError) -> list[FieldProblem]:
     if error.validator == "anyOf" and not where:
         return [FieldProblem("symptom", "give a symptom id or the customer's message")]
     if error.validator == "required" and isinstance(error.instance, Mapping):
-        missing = [k for k in error.validator_value if k not in error.instance]
+        names = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [k for k in names if k not in error.instance]
         return [FieldProblem(_path([*error.absolute_path, k]), "is required") for k in missing]
     if error.validator == "enum":
-        allowed_values = ", ".join(map(str, error.validator_value))
+        values = error.validator_value if isinstance(error.validator_value, list) else []
+        allowed_values = ", ".join(map(str, values))
         return [FieldProblem(where, f"{error.instance!r} is not one of: {allowed_values}")]
     if error.validator in {"propertyNames"}:
         return [FieldProblem(where, f"bad key: {error.message}")]

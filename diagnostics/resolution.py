@@ -62,8 +62,7 @@ def choose_resolution(
         pending = tuple(
             check
             for check in node.get("requires_checks", ())
-            if evidence.get(check) is None
-            and not (check in outcomes and outcomes[check].observed)
+            if evidence.get(check) is None and not (check in outcomes and outcomes[check].observed)
         )
         return Choice(resolution, int(data["rank"]), tuple(skipped), role_ok, pending)
     return None

@@ -82,9 +82,7 @@ def render(text: str, variables: Mapping[str, Any], lang: str = "zh") -> str:
     A variable without a value prints as a labelled gap (【待补充：退款单号】);
     :func:`missing_marks` finds them, so a reply with gaps is never sent as is.
     """
-    allowed = {
-        k: v for k, v in variables.items() if k in allowed_variables() and v is not None
-    }
+    allowed = {k: v for k, v in variables.items() if k in allowed_variables() and v is not None}
     rendered = _compiled(text).render(allowed).strip()
     parts = rendered.split(_MARK)
     for i in range(1, len(parts), 2):

@@ -50,7 +50,11 @@ def format_time(moment: datetime, now: datetime, lang: str) -> str:
 
 def _format_date(moment: datetime, now: datetime, lang: str) -> str:
     local = moment.astimezone(now.tzinfo)
-    return f"{local.month}月{local.day}日" if lang == "zh" else local.strftime("%b %d").replace(" 0", " ")
+    return (
+        f"{local.month}月{local.day}日"
+        if lang == "zh"
+        else local.strftime("%b %d").replace(" 0", " ")
+    )
 
 
 def _money(value: Any, currency: Any, lang: str) -> str | None:
@@ -89,17 +93,25 @@ def order_variables(
     values["amount"] = _money(_get(order, "amount", "total"), currency, lang)
     paid = _time(order, "paid_at") or _time(order, "payment", "paid_at")
     values["paid_at"] = format_time(paid, now, lang) if paid else None
-    for name, path in (("region", ("product", "region")), ("account_region", ("customer", "account_region"))):
+    for name, path in (
+        ("region", ("product", "region")),
+        ("account_region", ("customer", "account_region")),
+    ):
         code = _get(order, *path)
         values[name] = display_region(str(code), lang) if code else None
-    for name, path in (("platform", ("product", "platform")), ("device_platform", ("customer", "device_platform"))):
+    for name, path in (
+        ("platform", ("product", "platform")),
+        ("device_platform", ("customer", "device_platform")),
+    ):
         code = _get(order, *path)
         values[name] = display_platform(str(code), lang) if code else None
     email = _get(order, "delivery", "email", "to")
     values["email"] = mask_email(str(email)) if email else None
     values["topup_account"] = _get(order, "delivery", "topup", "account")
     started = _time(order, "delivery", "topup", "submitted_at") or paid
-    values["waited_minutes"] = max(0, round((now - started).total_seconds() / 60)) if started else None
+    values["waited_minutes"] = (
+        max(0, round((now - started).total_seconds() / 60)) if started else None
+    )
     values["normal_minutes"] = _get(order, "product", "normal_minutes")
     values["refund_amount"] = _money(_get(order, "refund", "amount"), currency, lang)
     values["refund_reference"] = _get(order, "refund", "reference")

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
+
+import yaml
 
 from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
 from graph.lint import lint_content
@@ -144,6 +148,44 @@ def cmd_revert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plain(value: object) -> object:
+    """YAML reads unquoted times as datetime; the contract wants RFC 3339 strings."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _read_case(path: str) -> object:
+    text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    try:
+        body = yaml.safe_load(text)  # YAML is a superset of JSON: one parser for both
+    except yaml.YAMLError as err:
+        raise SystemExit(f"kgdiag: {path} is neither JSON nor YAML: {err}") from err
+    if isinstance(body, dict) and isinstance(body.get("request"), dict):
+        body = body["request"]  # a worked case: {id, request, expect}
+    return _plain(body)
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from diagnostics.engine import RequestInvalid, diagnose_body
+
+    body = _read_case(args.case)
+    store = open_store(_db(args))
+    try:
+        answer = diagnose_body(store.snapshot(), body, role=args.role)
+    except RequestInvalid as err:
+        for problem in err.problems:
+            print(f"{problem.path}: {problem.message}", file=sys.stderr)
+        print(f"refused: {len(err.problems)} bad field(s)", file=sys.stderr)
+        return 1
+    print(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.serve import serve
 
@@ -200,6 +242,13 @@ def _parser() -> argparse.ArgumentParser:
     rev.add_argument("revision", type=int)
     rev.add_argument("--author")
     rev.set_defaults(func=cmd_revert)
+
+    dia = with_db(sub.add_parser("diagnose", help="diagnose one request (JSON or YAML)"))
+    dia.add_argument("--case", required=True, help="request file, or - for stdin")
+    dia.add_argument(
+        "--role", choices=ROLES, default="agent", help="whose view (gates resolutions)"
+    )
+    dia.set_defaults(func=cmd_diagnose)
 
     srv = with_db(sub.add_parser("serve", help="serve the HTTP API with gunicorn"))
     srv.add_argument("--host", default="127.0.0.1")
