@@ -38,7 +38,14 @@ from .resolution import Choice, choose_resolution
 from .systems import system_statuses
 from .variables import order_variables
 
-__all__ = ["Diagnosis", "RequestInvalid", "UnknownSymptom", "diagnose", "diagnose_body"]
+__all__ = [
+    "Diagnosis",
+    "RequestInvalid",
+    "UnknownSymptom",
+    "diagnose",
+    "diagnose_body",
+    "plan_steps",
+]
 
 RELEVANT = 0.01
 """A manual check joins the plan when a cause it tests has at least this probability."""
@@ -70,9 +77,16 @@ class RequestInvalid(KgdiagError):
 
 @dataclass
 class Diagnosis:
-    """The answer, as the JSON the endpoint returns (``as_dict``)."""
+    """The answer, as the JSON the endpoint returns (``as_dict``).
+
+    ``model``, ``probabilities`` and ``steps`` are kept for evaluation (the
+    check-order comparisons of ``diagnostics.evaluate``); they are not sent.
+    """
 
     body: dict[str, Any] = field(default_factory=dict)
+    model: CauseModel | None = None
+    probabilities: tuple[float, ...] = ()
+    steps: tuple[Step, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return self.body
@@ -193,13 +207,15 @@ def _check_entry(
     return entry
 
 
-def _plan(
+def plan_steps(
     snapshot: Snapshot,
     model: CauseModel,
     probabilities: tuple[float, ...],
     outcomes: Mapping[str, CheckOutcome],
     required: set[str],
-) -> list[str]:
+) -> list[Step]:
+    """The manual steps worth planning: pending manual checks and automatic
+    checks that came out unknown, linked to a cause still in the running."""
     steps: list[Step] = []
     for check, outcome in outcomes.items():
         if outcome.result not in ("pending", "unknown"):
@@ -214,11 +230,15 @@ def _plan(
             else UNKNOWN_CHECK_MINUTES
         )
         steps.append(Step(check, cost, escalation=bool(node.get("escalates_to"))))
+    return steps
+
+
+def _plan(
+    model: CauseModel, probabilities: tuple[float, ...], steps: list[Step], required: set[str]
+) -> list[str]:
     ordered = [step.check for step in greedy_order(model, probabilities, steps)]
     # A required check is never dropped behind an escalation: the resolution needs it.
-    ordered += [
-        step.check for step in steps if step.check in required and step.check not in ordered
-    ]
+    ordered += [s.check for s in steps if s.check in required and s.check not in ordered]
     return ordered
 
 
@@ -375,7 +395,8 @@ def diagnose(
         else None
     )
     required = set(choice.pending_checks) if choice else set()
-    plan = _plan(snapshot, model, probabilities, outcomes, required)
+    steps = plan_steps(snapshot, model, probabilities, outcomes, required)
+    plan = _plan(model, probabilities, steps, required)
     done = [c for c, o in outcomes.items() if o.observed]
     done.sort(key=lambda c: (outcomes[c].source != "auto", outcomes[c].result != "fail", c))
     checks = []
@@ -417,7 +438,7 @@ def diagnose(
             "priority": priority(level, mood, order, now).as_dict(),
         }
     )
-    return Diagnosis(body)
+    return Diagnosis(body, model, probabilities, tuple(steps))
 
 
 def diagnose_body(

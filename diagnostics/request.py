@@ -12,6 +12,8 @@ One detail per bad field, every bad field at once.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,10 +59,19 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(diagnose_request_schema(), format_checker=FormatChecker())
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
 def _path(parts: Any) -> str:
+    """``order.delivery.card_keys[1].state``; odd keys quoted: ``evidence["a b"]``."""
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _NAME.match(str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{json.dumps(str(part), ensure_ascii=False)}]"
     return text
 
 

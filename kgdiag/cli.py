@@ -186,6 +186,40 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from diagnostics.evaluate import evaluate_cases, load_cases
+    from graph.snapshot import build_snapshot
+
+    if args.seed:
+        content, problems = load_seed_dir(Path(args.seed))
+        if problems:
+            _print_findings(problems)
+            return 1
+        snapshot = build_snapshot(0, content)
+    else:
+        snapshot = open_store(_db(args)).snapshot()
+    report = evaluate_cases(snapshot, load_cases(Path(p) for p in args.cases))
+    failed = [r for r in report.results if not (r.symptom_ok and r.cause_ok)]
+    for r in failed:
+        print(
+            f"miss {r.case_id}: symptom {r.symptom} (expected {r.expected_symptom}), "
+            f"cause {r.cause} (expected {r.expected_cause})"
+        )
+    for what in ("symptom", "cause"):
+        hits, total = report.count(what)
+        print(f"{what} top-1: {hits}/{total} = {hits / total:.1%}" if total else f"{what}: -")
+    ratios = report.cost_ratios()
+    print(
+        "check order, expected agent minutes over {n:.0f} cases with 2+ manual steps: "
+        "engine {engine_minutes:.1f}, static {static_minutes:.1f} "
+        "(engine/static {engine_vs_static:.3f}); on the {b:.0f} brute-forced cases "
+        "engine/best {engine_vs_best:.3f}, static/best {static_vs_best:.3f}".format(
+            n=ratios["cases_ordered"], b=ratios["cases_brute_forced"], **ratios
+        )
+    )
+    return 1 if failed and args.strict else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from api.serve import serve
 
@@ -249,6 +283,12 @@ def _parser() -> argparse.ArgumentParser:
         "--role", choices=ROLES, default="agent", help="whose view (gates resolutions)"
     )
     dia.set_defaults(func=cmd_diagnose)
+
+    ev = with_db(sub.add_parser("evaluate", help="score the engine on worked cases"))
+    ev.add_argument("cases", nargs="+", help="case YAML files or directories of them")
+    ev.add_argument("--seed", help="evaluate a seed directory instead of a store")
+    ev.add_argument("--strict", action="store_true", help="exit 1 when any case misses")
+    ev.set_defaults(func=cmd_evaluate)
 
     srv = with_db(sub.add_parser("serve", help="serve the HTTP API with gunicorn"))
     srv.add_argument("--host", default="127.0.0.1")

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from graph.model import GraphContent, diff
+from graph.snapshot import Snapshot, build_snapshot
 from graph.sqlite import SqliteStore
 from graph.store import open_store
 from seed import default_seed_dir, load_seed_dir
@@ -25,6 +26,12 @@ def seed_content() -> GraphContent:
     content, problems = load_seed_dir(default_seed_dir())
     assert problems == []
     return content
+
+
+@pytest.fixture(scope="session")
+def snapshot(seed_content: GraphContent) -> Snapshot:
+    """The seed as revision 1, frozen; shared, since nothing can change it."""
+    return build_snapshot(1, seed_content)
 
 
 @pytest.fixture()
