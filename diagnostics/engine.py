@@ -373,7 +373,7 @@ def diagnose(
     model = cause_model(snapshot, match.id)
     for check in request.evidence:
         model = with_check(model, snapshot, check)
-    outcomes = run_checks(snapshot, model.p_fail, order, now, systems, request.evidence)
+    outcomes = run_checks(snapshot, model.p_fail, context, request.evidence)
     observed = {c: o.result for c, o in outcomes.items() if o.observed}
     probabilities = posterior(model, observed)
     ranking = sorted(range(len(model.causes)), key=lambda i: (-probabilities[i], model.causes[i]))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from graph.snapshot import Snapshot
 
@@ -77,13 +76,11 @@ def _auto(
 def run_checks(
     snapshot: Snapshot,
     check_ids: Iterable[str],
-    order: Mapping[str, object],
-    now: datetime,
-    systems: Mapping[str, str],
+    context: ConditionContext,
     evidence: Mapping[str, str],
 ) -> dict[str, CheckOutcome]:
     """The outcome of each check in ``check_ids``, in the order given."""
-    context = ConditionContext.build(order, now, systems)
+    order = context.order
     outcomes: dict[str, CheckOutcome] = {}
     for check_id in check_ids:
         if check_id in evidence:

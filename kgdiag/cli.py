@@ -213,7 +213,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         "check order, expected agent minutes over {n:.0f} cases with 2+ manual steps: "
         "engine {engine_minutes:.1f}, static {static_minutes:.1f} "
         "(engine/static {engine_vs_static:.3f}); on the {b:.0f} brute-forced cases "
-        "engine/best {engine_vs_best:.3f}, static/best {static_vs_best:.3f}".format(
+        "engine/best {engine_vs_best:.4f}, static/best {static_vs_best:.3f}".format(
             n=ratios["cases_ordered"], b=ratios["cases_brute_forced"], **ratios
         )
     )

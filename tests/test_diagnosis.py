@@ -272,3 +272,13 @@ def test_mood(message: str, level: str) -> None:
 
 def test_same_input_same_answer(snapshot: Snapshot) -> None:
     assert _answer(snapshot, "ex-08") == _answer(snapshot, "ex-08")
+
+
+def test_language_file_templates_use_only_declared_variables() -> None:
+    from diagnostics.language import language_data
+    from diagnostics.templates import template_problems
+
+    data = language_data()
+    for group in ("verifying", "clarify"):
+        for lang in ("zh", "en"):
+            assert template_problems(str(data[group][lang])) == []
