@@ -286,7 +286,7 @@ def _vague(
     agent_lang: str,
 ) -> dict[str, Any]:
     alternatives = [s for s, _ in match.alternatives]
-    reply = clarifying_reply(snapshot, alternatives, reply_lang, mood)
+    reply = clarifying_reply(snapshot, match.alternatives, reply_lang, mood)
     note = (
         "客户描述不够具体，无法确定问题类型。已发送澄清问题；客户回复后重新诊断。候选："
         if agent_lang == "zh"
@@ -418,7 +418,8 @@ def diagnose(
                 reply_lang,
             ),
         }
-    reply = compose_reply(snapshot, choice, order, now, reply_lang, mood)
+    top = (model.causes[ranking[0]], probabilities[ranking[0]]) if ranking else None
+    reply = compose_reply(snapshot, choice, top, order, now, reply_lang, mood)
     level = snapshot.node(match.id).get("service_level")
     body.update(
         {

@@ -41,8 +41,11 @@ CLARIFY_MINUTES = 10
 """How soon we promise to answer once a vague customer tells us more."""
 
 _GREETING = re.compile(
-    r"^(您好[，,！!]\s*|你好[，,！!]\s*|Hello[,!]?\s*(- )?|Hi[,!]?\s*)", re.IGNORECASE
+    r"^(您好[，,！!]\s*(在的！)?|你好[，,！!]\s*|Hello[,!]?\s*(we are here!\s*|- )?|Hi[,!]?\s*)",
+    re.IGNORECASE,
 )
+CONFIDENT = 0.9
+"""From this probability on, a verifying reply already explains the cause."""
 
 
 @dataclass(frozen=True)
@@ -92,35 +95,49 @@ def _with_mood(text: str, mood: Mood, lang: str) -> str:
 def compose_reply(
     snapshot: Snapshot,
     choice: Choice | None,
+    cause: tuple[str, float] | None,
     order: Mapping[str, Any],
     now: datetime,
     lang: str,
     mood: Mood,
 ) -> Reply:
-    """The reply for the chosen resolution, or a verifying reply while it waits."""
+    """The reply for the chosen resolution, or a verifying reply while it waits.
+
+    ``cause`` is the leading cause and its probability: when the engine is
+    sure of it, the verifying reply tells the customer what happened (the
+    cause's explanation, written for customers) before saying what we check.
+    """
     variables = reply_variables(snapshot, choice, order, now, lang)
-    template: str | None = None
-    kind = "verifying"
+    template = None
     if choice is not None and not choice.pending_checks:
         template = (snapshot.node(choice.resolution).get("reply") or {}).get(lang)
-        kind = "resolution"
-    if not template:
-        template = str(language_data()["verifying"][lang])
-        kind = "verifying"
-    text = render(str(template), variables, lang)
-    return Reply(lang, _with_mood(text, mood, lang), kind)
+    if template:
+        text = render(str(template), variables, lang)
+        return Reply(lang, _with_mood(text, mood, lang), "resolution")
+    verifying = language_data()["verifying"]
+    parts = [render(str(verifying["greeting"][lang]), variables, lang)]
+    if cause is not None and cause[1] >= CONFIDENT:
+        explanation = (snapshot.node(cause[0]).get("explanation") or {}).get(lang)
+        if explanation:
+            parts.append(render(str(explanation), variables, lang))
+    parts.append(render(str(verifying["body"][lang]), variables, lang))
+    text = ("" if lang == "zh" else " ").join(parts)
+    return Reply(lang, _with_mood(text, mood, lang), "verifying")
 
 
 def clarifying_reply(
-    snapshot: Snapshot, alternatives: Sequence[str], lang: str, mood: Mood
+    snapshot: Snapshot, alternatives: Sequence[tuple[str, float]], lang: str, mood: Mood
 ) -> Reply:
     """Ask the customer what is wrong, with the likeliest symptoms' questions."""
     questions = []
-    for symptom in alternatives[:2]:
+    tied = len(alternatives) >= 2 and alternatives[0][1] - alternatives[1][1] < 1e-6
+    # A second question only for a real contender, not for a tie among the rest.
+    close = [a for a in alternatives[1:2] if a[1] >= 0.75 * alternatives[0][1]]
+    for symptom, _ in [] if tied else [*alternatives[:1], *close]:
         clarify = snapshot.node(symptom).get("clarify") or {}
         if clarify.get(lang):
             questions.append(str(clarify[lang]))
-    detail = " ".join(questions) or ("请问遇到了什么问题？" if lang == "zh" else "What went wrong?")
+    detail = " ".join(questions) or str(language_data()["clarify_generic"][lang])
     text = render(
         str(language_data()["clarify"][lang]),
         {"detail": detail, "eta_minutes": CLARIFY_MINUTES},

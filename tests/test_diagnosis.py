@@ -279,6 +279,7 @@ def test_language_file_templates_use_only_declared_variables() -> None:
     from diagnostics.templates import template_problems
 
     data = language_data()
-    for group in ("verifying", "clarify"):
+    texts = [data["clarify"], data["clarify_generic"], *data["verifying"].values()]
+    for text in texts:
         for lang in ("zh", "en"):
-            assert template_problems(str(data[group][lang])) == []
+            assert template_problems(str(text[lang])) == []
