@@ -1,4 +1,4 @@
-"""A plain (non-editable) install carries the schema and the seed as package data."""
+"""A plain (non-editable) install carries the schema, seed and word lists as package data."""
 
 from __future__ import annotations
 
@@ -32,6 +32,8 @@ def test_plain_install_lints_the_shipped_seed(tmp_path: Path) -> None:
     assert "tests" not in shipped
     assert (target / "seed" / "checks.yaml").exists()
     assert (target / "schema" / "order.schema.json").exists()
+    assert (target / "schema" / "diagnose_request.yaml").exists()
+    assert (target / "diagnostics" / "language.yaml").exists()
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("KGDIAG_DB", None)
     result = subprocess.run(
@@ -42,6 +44,19 @@ def test_plain_install_lints_the_shipped_seed(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    db = tmp_path / "kg.db"
+    case = tmp_path / "case.json"
+    case.write_text('{"message": "卡密无效", "now": "2026-11-20T12:00:00+08:00"}', encoding="utf-8")
+    for command in (["init", "--db", str(db)], ["diagnose", "--db", str(db), "--case", str(case)]):
+        result = subprocess.run(
+            [sys.executable, "-m", "kgdiag", *command],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert '"card_key_invalid"' in result.stdout
     assert (
         str(target)
         in subprocess.run(
