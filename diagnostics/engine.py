@@ -58,13 +58,16 @@ UNKNOWN_CHECK_MINUTES = 2.0
 """What an automatic check with missing facts costs as a manual step: look them up."""
 
 
+def _did_you_mean(near: list[str]) -> str:
+    return f" (did you mean {', '.join(near)}?)" if near else ""
+
+
 class UnknownSymptom(NotFound):
     """The request named a symptom id the graph does not have."""
 
     def __init__(self, symptom: str, near: list[str]) -> None:
         self.symptom, self.near = symptom, near
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        super().__init__(f"no symptom {symptom!r}{hint}")
+        super().__init__(f"no symptom {symptom!r}{_did_you_mean(near)}")
 
 
 class RequestInvalid(KgdiagError):
@@ -117,8 +120,9 @@ def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[
     for check in evidence:
         if not snapshot.has_node(check) or snapshot.node_type(check) != "Check":
             near = near_ids(check, checks, limit=3)
-            hint = f" (did you mean {', '.join(near)}?)" if near else ""
-            problems.append(FieldProblem(f"evidence.{check}", f"no such check{hint}"))
+            problems.append(
+                FieldProblem(f"evidence.{check}", f"no such check{_did_you_mean(near)}")
+            )
     return problems
 
 
@@ -406,20 +410,22 @@ def diagnose(
             entry["step"] = plan.index(check) + 1
         entry["required_by_resolution"] = check in required
         checks.append(entry)
+    reply_vars = reply_variables(snapshot, choice, order, now, reply_lang)
     resolution = None
     if choice is not None and leader is not None:
-        variables = reply_variables(snapshot, choice, order, now, agent_lang)
+        agent_reply_vars = (
+            reply_vars
+            if agent_lang == reply_lang
+            else reply_variables(snapshot, choice, order, now, agent_lang)
+        )
+        explanation = (snapshot.node(leader).get("explanation") or {}).get(reply_lang, "")
         resolution = {
-            **_resolution_entry(snapshot, choice, variables, agent_lang),
+            **_resolution_entry(snapshot, choice, agent_reply_vars, agent_lang),
             "for_cause": leader,
-            "explanation": render_text(
-                str((snapshot.node(leader).get("explanation") or {}).get(reply_lang, "")),
-                reply_variables(snapshot, choice, order, now, reply_lang),
-                reply_lang,
-            ),
+            "explanation": render_text(str(explanation), reply_vars, reply_lang),
         }
     top = (model.causes[ranking[0]], probabilities[ranking[0]]) if ranking else None
-    reply = compose_reply(snapshot, choice, top, order, now, reply_lang, mood)
+    reply = compose_reply(snapshot, choice, top, reply_vars, reply_lang, mood)
     level = snapshot.node(match.id).get("service_level")
     body.update(
         {

@@ -96,8 +96,7 @@ def compose_reply(
     snapshot: Snapshot,
     choice: Choice | None,
     cause: tuple[str, float] | None,
-    order: Mapping[str, Any],
-    now: datetime,
+    variables: Mapping[str, Any],
     lang: str,
     mood: Mood,
 ) -> Reply:
@@ -106,8 +105,8 @@ def compose_reply(
     ``cause`` is the leading cause and its probability: when the engine is
     sure of it, the verifying reply tells the customer what happened (the
     cause's explanation, written for customers) before saying what we check.
+    ``variables`` come from :func:`reply_variables` in ``lang``.
     """
-    variables = reply_variables(snapshot, choice, order, now, lang)
     template = None
     if choice is not None and not choice.pending_checks:
         template = (snapshot.node(choice.resolution).get("reply") or {}).get(lang)
