@@ -165,6 +165,13 @@ def _because(
     return [text for _, text in support] + [prior]
 
 
+def _step_minutes(node: Mapping[str, Any], outcome: CheckOutcome) -> float:
+    """Agent minutes of a step: the check's cost, or a look-up for missing facts."""
+    if outcome.result == "unknown":
+        return UNKNOWN_CHECK_MINUTES
+    return float(node.get("cost_minutes", 0))
+
+
 def _check_entry(
     snapshot: Snapshot,
     check: str,
@@ -189,11 +196,7 @@ def _check_entry(
     if outcome.result == "unknown":
         entry["missing"] = list(outcome.missing)
     if outcome.result in ("pending", "unknown"):
-        entry["cost_minutes"] = (
-            float(node.get("cost_minutes", 0))
-            if outcome.result == "pending"
-            else UNKNOWN_CHECK_MINUTES
-        )
+        entry["cost_minutes"] = _step_minutes(node, outcome)
         if node.get("instructions"):
             entry["instructions"] = str(node["instructions"].get(lang, ""))
         elif outcome.result == "unknown":
@@ -228,12 +231,9 @@ def plan_steps(
         if mass < RELEVANT and check not in required:
             continue
         node = snapshot.node(check)
-        cost = (
-            float(node.get("cost_minutes", 0))
-            if outcome.result == "pending"
-            else UNKNOWN_CHECK_MINUTES
+        steps.append(
+            Step(check, _step_minutes(node, outcome), escalation=bool(node.get("escalates_to")))
         )
-        steps.append(Step(check, cost, escalation=bool(node.get("escalates_to"))))
     return steps
 
 

@@ -130,22 +130,22 @@ def priority(
     level = service_level or DEFAULT_SERVICE_LEVEL
     first = int(level["first_response_minutes"])
     resolve = int(level["resolve_minutes"])
-    score, reasons = 0, list[str]()
+    points: list[tuple[int, str]] = []
     if first <= 5:
-        score, reasons = score + 2, [*reasons, f"symptom answered within {first} min"]
+        points.append((2, f"symptom answered within {first} min"))
     elif first <= 10:
-        score, reasons = score + 1, [*reasons, f"symptom answered within {first} min"]
+        points.append((1, f"symptom answered within {first} min"))
     if mood.level == "angry":
-        score, reasons = score + 2, [*reasons, "customer is angry"]
+        points.append((2, "customer is angry"))
     elif mood.level == "anxious":
-        score, reasons = score + 1, [*reasons, "customer is anxious"]
+        points.append((1, "customer is anxious"))
     amount = (
         order.get("amount", {}).get("total") if isinstance(order.get("amount"), Mapping) else None
     )
     if isinstance(amount, int | float) and amount >= LARGE_AMOUNT:
-        score, reasons = score + 2, [*reasons, f"large amount ({amount:g})"]
+        points.append((2, f"large amount ({amount:g})"))
     elif isinstance(amount, int | float) and amount >= MEDIUM_AMOUNT:
-        score, reasons = score + 1, [*reasons, f"amount {amount:g}"]
+        points.append((1, f"amount {amount:g}"))
     waited = _waited_minutes(order, now)
     normal = (
         (order.get("product") or {}).get("normal_minutes")
@@ -154,9 +154,11 @@ def priority(
     )
     limit = float(normal) if isinstance(normal, int | float) and normal > 0 else float(first)
     if waited is not None and waited > max(limit * 3, resolve):
-        score, reasons = score + 2, [*reasons, f"waited {waited:.0f} min"]
+        points.append((2, f"waited {waited:.0f} min"))
     elif waited is not None and waited > limit:
-        score, reasons = score + 1, [*reasons, f"waited {waited:.0f} min (normal {limit:g})"]
+        points.append((1, f"waited {waited:.0f} min (normal {limit:g})"))
+    score = sum(p for p, _ in points)
+    reasons = [reason for _, reason in points]
     name = "P1" if score >= 5 else "P2" if score >= 3 else "P3" if score >= 1 else "P4"
     shrink = _SHRINK[name]
     return Priority(
