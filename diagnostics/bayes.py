@@ -8,16 +8,19 @@ cause's weight by the chance of that outcome under the cause: the
 Cause→Check edge's ``p_fail`` when the cause is linked to the check, the
 check's ``p_fail_otherwise`` when it is not. Likelihoods are clamped away
 from 0 and 1 so that one mistaken observation can be outweighed by others
-instead of zeroing the true cause forever.
+instead of zeroing the true cause forever. Confirmed outcomes move the
+priors (``knowledge.learned_prior``); the authored ones are kept beside them.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from graph.snapshot import Snapshot
+
+from .knowledge import DEFAULT_PRIOR_WEIGHT, learned_prior
 
 __all__ = ["CauseModel", "cause_model", "posterior", "with_check"]
 
@@ -45,6 +48,10 @@ class CauseModel:
     prior: tuple[float, ...]
     p_fail: Mapping[str, tuple[float, ...]]
     tests: Mapping[str, frozenset[int]]
+    authored_prior: tuple[float, ...] = ()
+    """The graph's own priors (normalised) before any confirmed outcome."""
+    confirmed: tuple[int, ...] = ()
+    """Confirmed outcomes per cause that moved ``prior`` away from ``authored_prior``."""
 
     def likelihood(self, check: str, result: str) -> tuple[float, ...]:
         """P(result of ``check`` | cause) for each cause."""
@@ -67,12 +74,26 @@ def _build(snapshot: Snapshot, symptom: str) -> CauseModel:
         otherwise = float(snapshot.node(check).get("p_fail_otherwise", DEFAULT_P_FAIL_OTHERWISE))
         p_fail[check] = tuple(_clamp(by_cause.get(i, otherwise)) for i in range(len(causes)))
     tests = {check: frozenset(by_cause) for check, by_cause in linked.items()}
-    return CauseModel(symptom, causes, prior, p_fail, tests)
+    return CauseModel(symptom, causes, prior, p_fail, tests, prior, tuple(0 for _ in causes))
 
 
-def cause_model(snapshot: Snapshot, symptom: str) -> CauseModel:
-    """The model of ``symptom`` in ``snapshot``, built once per snapshot."""
-    return snapshot.derived(f"cause_model:{symptom}", lambda snap: _build(snap, symptom))
+def cause_model(
+    snapshot: Snapshot,
+    symptom: str,
+    confirmed: Mapping[str, int] | None = None,
+    prior_weight: float = DEFAULT_PRIOR_WEIGHT,
+) -> CauseModel:
+    """The model of ``symptom`` in ``snapshot``, with priors learned from ``confirmed``.
+
+    The graph part is built once per snapshot; the learned priors are cheap
+    and follow the counts, which change between snapshots.
+    """
+    model = snapshot.derived(f"cause_model:{symptom}", lambda snap: _build(snap, symptom))
+    counts = tuple(int((confirmed or {}).get(cause, 0)) for cause in model.causes)
+    if not any(counts):
+        return model
+    prior = learned_prior(model.authored_prior, counts, prior_weight)
+    return replace(model, prior=prior, confirmed=counts)
 
 
 def with_check(model: CauseModel, snapshot: Snapshot, check: str) -> CauseModel:
@@ -81,9 +102,7 @@ def with_check(model: CauseModel, snapshot: Snapshot, check: str) -> CauseModel:
         return model
     otherwise = float(snapshot.node(check).get("p_fail_otherwise", DEFAULT_P_FAIL_OTHERWISE))
     p_fail = {**model.p_fail, check: tuple(_clamp(otherwise) for _ in model.causes)}
-    return CauseModel(
-        model.symptom, model.causes, model.prior, p_fail, {**model.tests, check: frozenset()}
-    )
+    return replace(model, p_fail=p_fail, tests={**model.tests, check: frozenset()})
 
 
 def posterior(model: CauseModel, outcomes: Mapping[str, str]) -> tuple[float, ...]:

@@ -28,12 +28,13 @@ from graph.snapshot import Snapshot
 from .bayes import CauseModel, cause_model, posterior, with_check
 from .conditions import ConditionContext
 from .evaluation import CheckOutcome, run_checks
+from .knowledge import Knowledge, recovery_time
 from .language import message_language
 from .matching import SymptomMatch, match_symptom, near_ids
 from .mood import Mood, priority, read_mood
 from .ordering import Step, greedy_order
 from .reply import clarifying_reply, compose_reply, render_text, reply_variables
-from .request import DiagnoseRequest, FieldProblem, parse_request, request_problems
+from .request import DiagnoseRequest, FieldProblem, order_of, parse_request, request_problems
 from .resolution import Choice, choose_resolution
 from .systems import system_statuses
 from .variables import order_variables
@@ -356,16 +357,21 @@ def diagnose(
     snapshot: Snapshot,
     request: DiagnoseRequest,
     role: str = "agent",
-    recorded_systems: Mapping[str, str] | None = None,
+    knowledge: Knowledge | None = None,
     agent_lang: str = "zh",
 ) -> Diagnosis:
-    """The full answer for ``request`` on ``snapshot``, as the caller ``role`` sees it."""
+    """The full answer for ``request`` on ``snapshot``, as the caller ``role`` sees it.
+
+    ``knowledge`` brings what the team recorded (system status, confirmed
+    outcomes); without it the graph alone decides.
+    """
+    known = knowledge or Knowledge()
     problems = _evidence_problems(snapshot, request.evidence)
     if problems:
         raise RequestInvalid(problems)
     order, now = request.order, request.now
     reply_lang = request.lang or (message_language(request.message) if request.message else "zh")
-    systems = system_statuses(snapshot, request.systems, recorded_systems)
+    systems = system_statuses(snapshot, request.systems, known.systems)
     context = ConditionContext.build(order, now, systems)
     match = _symptom(snapshot, request, context)
     mood = read_mood(request.message)
@@ -374,7 +380,7 @@ def diagnose(
         body.update(_vague(snapshot, match, mood, request, reply_lang, agent_lang))
         return Diagnosis(body)
 
-    model = cause_model(snapshot, match.id)
+    model = cause_model(snapshot, match.id, known.confirmed.get(match.id), known.prior_weight)
     for check in request.evidence:
         model = with_check(model, snapshot, check)
     outcomes = run_checks(snapshot, model.p_fail, context, request.evidence)
@@ -388,6 +394,8 @@ def diagnose(
             "title": _title(snapshot, model.causes[i], agent_lang),
             "probability": probabilities[i],
             "prior": model.prior[i],
+            "authored_prior": model.authored_prior[i],
+            "confirmed_cases": model.confirmed[i],
             "because": _because(snapshot, model, i, outcomes, agent_vars, agent_lang),
         }
         for i in ranking
@@ -410,13 +418,14 @@ def diagnose(
             entry["step"] = plan.index(check) + 1
         entry["required_by_resolution"] = check in required
         checks.append(entry)
-    reply_vars = reply_variables(snapshot, choice, order, now, reply_lang)
+    recovery = recovery_time(snapshot, leader, order, known) if leader else None
+    reply_vars = reply_variables(snapshot, choice, order, now, reply_lang, recovery)
     resolution = None
     if choice is not None and leader is not None:
         agent_reply_vars = (
             reply_vars
             if agent_lang == reply_lang
-            else reply_variables(snapshot, choice, order, now, agent_lang)
+            else reply_variables(snapshot, choice, order, now, agent_lang, recovery)
         )
         explanation = (snapshot.node(leader).get("explanation") or {}).get(reply_lang, "")
         resolution = {
@@ -452,7 +461,7 @@ def diagnose_body(
     snapshot: Snapshot,
     body: Any,
     role: str = "agent",
-    recorded_systems: Mapping[str, str] | None = None,
+    knowledge: Knowledge | None = None,
 ) -> Diagnosis:
     """Validate a raw request body (JSON or YAML, parsed) and diagnose it.
 
@@ -462,4 +471,7 @@ def diagnose_body(
     problems = request_problems(body)
     if problems:
         raise RequestInvalid(problems)
-    return diagnose(snapshot, parse_request(body), role, recorded_systems)
+    order, problems = order_of(body)
+    if problems:
+        raise RequestInvalid(problems)
+    return diagnose(snapshot, parse_request(body, order), role, knowledge)

@@ -12,6 +12,7 @@ check could overturn.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from .language import language_data
 from .mood import Mood
 from .resolution import Choice
 from .templates import missing_marks, render
-from .variables import order_variables
+from .variables import format_time, order_variables
 
 __all__ = [
     "VERIFY_MINUTES",
@@ -71,9 +72,19 @@ def render_text(template: str, variables: Mapping[str, Any], lang: str) -> str:
 
 
 def reply_variables(
-    snapshot: Snapshot, choice: Choice | None, order: Mapping[str, Any], now: datetime, lang: str
+    snapshot: Snapshot,
+    choice: Choice | None,
+    order: Mapping[str, Any],
+    now: datetime,
+    lang: str,
+    recovery: datetime | None = None,
 ) -> dict[str, Any]:
-    """The order's variables plus the resolution's promise and compensation."""
+    """The order's variables plus the resolution's promise and compensation.
+
+    ``recovery`` is the recorded ETA of the system behind the cause: the
+    reply names it (``maintenance_until``) and never promises a follow-up
+    before it, since a promise the platform cannot keep angers twice.
+    """
     eta = VERIFY_MINUTES
     values: dict[str, Any] = {}
     if choice is not None and not choice.pending_checks:
@@ -82,6 +93,9 @@ def reply_variables(
         compensation = node.get("compensation") or {}
         if compensation.get("text"):
             values["compensation"] = str(compensation["text"].get(lang, ""))
+    if recovery is not None and recovery > now:
+        values["maintenance_until"] = format_time(recovery, now, lang)
+        eta = max(eta, math.ceil((recovery - now).total_seconds() / 60))
     return {**order_variables(order, now, lang, eta), **values}
 
 

@@ -15,7 +15,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
@@ -33,12 +32,15 @@ from .model import (
     content_from_records,
     diff,
 )
+from .records import now_text
 from .snapshot import Snapshot, build_snapshot
-from .store import ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token
+from .sqlite_records import RECORDS_DDL, SqliteRecords
+from .store import TOKEN_ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token
 
 __all__ = ["SqliteStore"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+"""1: graph, revisions, tokens. 2: adds cases, outcomes and system status."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -62,10 +64,6 @@ CREATE TABLE IF NOT EXISTS tokens (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
     hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT);
 """
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _dumps(value: Any) -> str:
@@ -106,19 +104,36 @@ class SqliteStore:
         self._snapshot_lock = threading.Lock()
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._conn()
+        conn = self.connection()
         if create:
-            conn.executescript(_DDL)
+            conn.executescript(_DDL + RECORDS_DDL)
             conn.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
             )
         version = self._meta("schema_version")
-        if version != SCHEMA_VERSION:
+        if version == "1":
+            self._migrate_from_1()
+        elif version != SCHEMA_VERSION:
             raise StoreUnavailable(f"{path} is not a kgdiag store (schema version {version!r})")
+        self._records = SqliteRecords(self)
+
+    @property
+    def records(self) -> SqliteRecords:
+        return self._records
+
+    def _migrate_from_1(self) -> None:
+        """Add the record tables to a store made by kgdiag 0.1/0.2 (nothing else changes)."""
+        with self.transaction() as conn:
+            for statement in RECORDS_DDL.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
+            )
 
     # --- connections -------------------------------------------------------
 
-    def _conn(self) -> sqlite3.Connection:
+    def connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
@@ -133,14 +148,16 @@ class SqliteStore:
 
     def _meta(self, key: str) -> str | None:
         try:
-            row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            row = (
+                self.connection().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            )
         except sqlite3.DatabaseError:
             return None
         return None if row is None else str(row[0])
 
     @contextmanager
-    def _transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
+    def transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        conn = self.connection()
         conn.execute(f"BEGIN {mode}")
         try:
             yield conn
@@ -162,7 +179,7 @@ class SqliteStore:
         return int(conn.execute("SELECT COALESCE(MAX(revision), 0) FROM revisions").fetchone()[0])
 
     def revision(self) -> int:
-        return self._revision(self._conn())
+        return self._revision(self.connection())
 
     def _content(self, conn: sqlite3.Connection) -> GraphContent:
         nodes = [Node(t, json.loads(d)) for t, d in conn.execute("SELECT type, data FROM nodes")]
@@ -181,13 +198,13 @@ class SqliteStore:
             cached = self._snapshot
             if cached is not None and cached.revision == self.revision():
                 return cached
-            with self._transaction("DEFERRED") as conn:
+            with self.transaction("DEFERRED") as conn:
                 revision, content = self._revision(conn), self._content(conn)
             self._snapshot = build_snapshot(revision, content)
             return self._snapshot
 
     def history(self, *, limit: int = 50, before: int | None = None) -> list[RevisionInfo]:
-        rows = self._conn().execute(
+        rows = self.connection().execute(
             "SELECT revision, author, at, message, change_count, reverted_to FROM revisions"
             " WHERE revision < ? ORDER BY revision DESC LIMIT ?",
             (before if before is not None else 2**62, limit),
@@ -195,7 +212,7 @@ class SqliteStore:
         return [RevisionInfo(*row) for row in rows]
 
     def changes(self, revision: int) -> list[Change]:
-        conn = self._conn()
+        conn = self.connection()
         if (
             conn.execute("SELECT 1 FROM revisions WHERE revision = ?", (revision,)).fetchone()
             is None
@@ -208,7 +225,7 @@ class SqliteStore:
         return [_change_from_row(*row) for row in rows]
 
     def content_at(self, revision: int) -> GraphContent:
-        with self._transaction("DEFERRED") as conn:
+        with self.transaction("DEFERRED") as conn:
             current = self._revision(conn)
             if not 0 <= revision <= current:
                 raise NotFound(f"no revision {revision} (the graph is at {current})")
@@ -233,13 +250,13 @@ class SqliteStore:
         message: str = "",
         reverted_to: int | None = None,
     ) -> RevisionInfo:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             current = self._revision(conn)
             if current != expected_revision:
                 raise StaleRevision(expected_revision, current)
             planned = plan_changeset(changes, _Reader(conn))
             conn.execute("PRAGMA defer_foreign_keys = ON")
-            info = RevisionInfo(current + 1, author, _now(), message, len(planned), reverted_to)
+            info = RevisionInfo(current + 1, author, now_text(), message, len(planned), reverted_to)
             conn.execute(
                 "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -308,21 +325,21 @@ class SqliteStore:
     # --- tokens ------------------------------------------------------------
 
     def create_token(self, role: Role, name: str) -> str:
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        if role not in TOKEN_ROLES:
+            raise ValueError(f"role must be one of {', '.join(TOKEN_ROLES)}, not {role!r}")
         if not name.strip():
             raise ValueError("a token needs a name")
         token = new_token()
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
-                (name, role, hash_token(token), _now()),
+                (name, role, hash_token(token), now_text()),
             )
         return token
 
     def verify_token(self, token: str) -> TokenInfo | None:
         row = (
-            self._conn()
+            self.connection()
             .execute(
                 "SELECT id, name, role, created_at, revoked_at FROM tokens"
                 " WHERE hash = ? AND revoked_at IS NULL",
@@ -333,15 +350,15 @@ class SqliteStore:
         return None if row is None else TokenInfo(*row)
 
     def revoke_token(self, name: str) -> int:
-        with self._transaction() as conn:
+        with self.transaction() as conn:
             cur = conn.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
-                (_now(), name),
+                (now_text(), name),
             )
             return int(cur.rowcount)
 
     def list_tokens(self) -> list[TokenInfo]:
-        rows = self._conn().execute(
+        rows = self.connection().execute(
             "SELECT id, name, role, created_at, revoked_at FROM tokens ORDER BY id"
         )
         return [TokenInfo(*row) for row in rows]

@@ -17,10 +17,12 @@ from typing import Literal, Protocol
 
 from .errors import StoreUnavailable
 from .model import Change, ChangeSet, GraphContent
+from .records import RecordStore
 from .snapshot import Snapshot
 
 __all__ = [
     "ROLES",
+    "TOKEN_ROLES",
     "GraphStore",
     "RevisionInfo",
     "TokenInfo",
@@ -29,8 +31,12 @@ __all__ = [
     "open_store",
 ]
 
-Role = Literal["agent", "senior", "admin"]
+Role = Literal["agent", "senior", "admin", "monitor"]
 ROLES: tuple[Role, ...] = ("agent", "senior", "admin")
+"""The people's roles, each allowed everything the ones before it may do."""
+TOKEN_ROLES: tuple[Role, ...] = (*ROLES, "monitor")
+"""``monitor`` is a machine's token (a monitoring webhook): it may only report
+system status, and no person's role includes it."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,11 @@ def hash_token(token: str) -> str:
 
 class GraphStore(Protocol):
     """What the engine, the API and the CLI need from a graph store."""
+
+    @property
+    def records(self) -> RecordStore:
+        """Cases, outcomes and system status, kept beside the graph."""
+        ...
 
     def revision(self) -> int:
         """The current revision (0 for an empty store)."""

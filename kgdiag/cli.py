@@ -19,7 +19,7 @@ import yaml
 from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
 from graph.lint import lint_content
 from graph.model import GraphContent, diff
-from graph.store import ROLES, GraphStore, open_store
+from graph.store import ROLES, TOKEN_ROLES, GraphStore, open_store
 from seed import default_seed_dir, dump_seed_dir, load_seed_dir
 
 __all__ = ["main"]
@@ -244,7 +244,7 @@ def _parser() -> argparse.ArgumentParser:
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
     create = with_db(token_sub.add_parser("create", help="print a new token once"))
-    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--role", required=True, choices=TOKEN_ROLES)
     create.add_argument("--name", required=True)
     revoke = with_db(token_sub.add_parser("revoke", help="revoke tokens by name"))
     revoke.add_argument("--name", required=True)

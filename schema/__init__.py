@@ -19,6 +19,7 @@ __all__ = [
     "diagnose_request_schema",
     "graph_schema",
     "order_schema",
+    "shop_rows_schema",
     "taxonomy",
 ]
 
@@ -49,6 +50,17 @@ def diagnose_request_schema() -> dict[str, Any]:
     order.pop("$schema", None)
     order.pop("$id", None)
     data["properties"]["order"] = order
+    rows = shop_rows_schema()
+    data["$defs"] = dict(rows["$defs"])
+    for rule, source in zip(data["allOf"], ("dujiaoka", "acg_faka"), strict=False):
+        rule["then"]["properties"]["order_row"] = rows[source]
+    return data
+
+
+@cache
+def shop_rows_schema() -> dict[str, Any]:
+    """The order rows of dujiaoka and acg-faka as their tables hold them."""
+    data: dict[str, Any] = yaml.safe_load(_read_text("shop_rows.yaml"))
     return data
 
 

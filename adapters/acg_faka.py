@@ -1,0 +1,92 @@
+"""acg-faka (lizhipay/acg-faka) ``order`` row → order facts.
+
+``status`` 0 unpaid, 1 paid; ``delivery_status`` 0 not shipped, 1 shipped;
+``secret`` the delivered keys (one per line) or the shop's message, such as
+the sold-out notice 很抱歉，有人在你付款之前抢走了商品; ``widget`` the JSON
+of the buyer's extra inputs (the account to top up); ``create_device``
+0 PC, 1 Android, 2 iOS, 3 iPad. Goods bought from an upstream shop at
+payment time leave the order unpaid when the upstream purchase fails, so
+"unpaid" here never proves the customer did not pay.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .common import integer, key_lines, local_time, number, text
+
+__all__ = ["DEVICES", "SOLD_OUT", "order_facts"]
+
+DEVICES: Mapping[int, str] = {0: "pc", 1: "android", 2: "ios", 3: "ios"}
+SOLD_OUT = "抢走了商品"
+
+
+def _widget_account(widget: str) -> str | None:
+    """The first filled-in extra input, which is the charge account in practice."""
+    try:
+        data = json.loads(widget) if widget.strip() else None
+    except json.JSONDecodeError:
+        return None
+    values = data.values() if isinstance(data, Mapping) else data if isinstance(data, list) else []
+    for value in values:
+        if isinstance(value, Mapping):
+            value = value.get("value")
+        if isinstance(value, str | int) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """The contract's order facts for one acg-faka ``order`` row."""
+    paid = integer(row, "status") == 1
+    shipped = integer(row, "delivery_status") == 1
+    secret = text(row, "secret")
+    status = "completed" if paid and shipped else "processing" if paid else "pending_payment"
+    facts: dict[str, Any] = {"order_no": text(row, "trade_no"), "status": status}
+    if created := local_time(row, "create_time", zone):
+        facts["created_at"] = created
+    if paid_at := local_time(row, "pay_time", zone):
+        facts["paid_at"] = paid_at
+    if (quantity := integer(row, "card_num")) is not None and quantity >= 1:
+        facts["quantity"] = quantity
+    if (amount := number(row, "amount")) is not None:
+        facts["amount"] = {"total": amount, "currency": "CNY"}
+    product: dict[str, Any] = {}
+    if row.get("commodity_id") is not None:
+        product["sku"] = text(row, "commodity_id")
+    if text(row, "race"):
+        product["name"] = text(row, "race")
+    if product:
+        facts["product"] = product
+    if paid:
+        facts["payment"] = {"paid_at": paid_at} if paid_at else {}
+    delivery: dict[str, Any] = {}
+    if secret:
+        delivery["message"] = secret
+    if SOLD_OUT in secret:
+        delivery["stock_shortage"] = True
+    elif shipped and secret:
+        delivery["card_keys"] = [{"code": code} for code in key_lines(secret)]
+    if account := _widget_account(text(row, "widget")):
+        delivery["topup"] = {"account": account}
+    if delivery:
+        facts["delivery"] = delivery
+    customer: dict[str, Any] = {}
+    if text(row, "contact"):
+        customer["contact"] = text(row, "contact")
+    if (device := integer(row, "create_device")) is not None:
+        customer["device_platform"] = DEVICES[device]
+    if customer:
+        facts["customer"] = customer
+    facts["extra"] = {
+        "source": "acg_faka",
+        **{
+            c: row[c]
+            for c in ("id", "commodity_id", "pay_id", "user_id", "card_id")
+            if row.get(c) is not None
+        },
+    }
+    return facts

@@ -1,0 +1,199 @@
+"""Cases, outcomes and system status in the SQLite store (see ``records.py``).
+
+The tables live in the same file as the graph, so one backup holds both;
+every write is one short transaction. Outcome counts are cached per process
+and re-read only when a new outcome appears (one ``MAX(id)`` per lookup), so
+every gunicorn worker learns from an outcome recorded through another.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from .records import CaseRecord, Outcome, OutcomeCounts, SystemStatus, now_text
+
+__all__ = ["RECORDS_DDL", "SqliteRecords"]
+
+RECORDS_DDL = """
+CREATE TABLE IF NOT EXISTS cases (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, author TEXT NOT NULL,
+    graph_revision INTEGER NOT NULL, symptom TEXT, top_cause TEXT,
+    confidence REAL NOT NULL, product TEXT, supplier TEXT, order_no TEXT);
+CREATE INDEX IF NOT EXISTS cases_at ON cases(at);
+CREATE TABLE IF NOT EXISTS outcomes (
+    id INTEGER PRIMARY KEY, at TEXT NOT NULL, author TEXT NOT NULL,
+    case_id INTEGER REFERENCES cases(id), symptom TEXT NOT NULL, cause TEXT NOT NULL,
+    resolution TEXT NOT NULL, product TEXT, supplier TEXT, order_no TEXT,
+    note TEXT NOT NULL, graph_revision INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS outcomes_at ON outcomes(at);
+CREATE INDEX IF NOT EXISTS outcomes_pair ON outcomes(symptom, cause);
+CREATE TABLE IF NOT EXISTS system_status (
+    id INTEGER PRIMARY KEY, system TEXT NOT NULL, status TEXT NOT NULL,
+    note TEXT NOT NULL, eta TEXT, at TEXT NOT NULL, author TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS system_status_system ON system_status(system, id);
+"""
+
+_CASE_COLUMNS = (
+    "id, at, author, graph_revision, symptom, top_cause, confidence, product, supplier, order_no"
+)
+_OUTCOME_COLUMNS = (
+    "id, at, author, case_id, symptom, cause, resolution, product, supplier, order_no,"
+    " note, graph_revision"
+)
+_STATUS_COLUMNS = "id, system, status, note, eta, at, author"
+
+
+class _Db(Protocol):
+    def connection(self) -> sqlite3.Connection: ...
+
+    def transaction(
+        self, mode: str = "IMMEDIATE"
+    ) -> AbstractContextManager[sqlite3.Connection]: ...
+
+
+class SqliteRecords:
+    """The record tables of one SQLite store."""
+
+    def __init__(self, db: _Db) -> None:
+        self._db = db
+        self._counts: OutcomeCounts | None = None
+        self._lock = threading.Lock()
+
+    # --- cases --------------------------------------------------------------
+
+    def record_case(
+        self,
+        *,
+        author: str,
+        graph_revision: int,
+        symptom: str | None,
+        top_cause: str | None,
+        confidence: float,
+        product: str | None,
+        supplier: str | None,
+        order_no: str | None,
+    ) -> CaseRecord:
+        at = now_text()
+        values = (at, author, graph_revision, symptom, top_cause, confidence)
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                f"INSERT INTO cases ({_CASE_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, product, supplier, order_no),
+            )
+        return CaseRecord(int(cur.lastrowid or 0), *values, product, supplier, order_no)
+
+    def get_case(self, case_id: int) -> CaseRecord | None:
+        row = (
+            self._db.connection()
+            .execute(f"SELECT {_CASE_COLUMNS} FROM cases WHERE id = ?", (case_id,))
+            .fetchone()
+        )
+        return None if row is None else CaseRecord(*row)
+
+    def cases(self, *, since: str, until: str) -> list[CaseRecord]:
+        rows = self._db.connection().execute(
+            f"SELECT {_CASE_COLUMNS} FROM cases WHERE at >= ? AND at < ? ORDER BY id",
+            (since, until),
+        )
+        return [CaseRecord(*row) for row in rows]
+
+    # --- outcomes -----------------------------------------------------------
+
+    def record_outcome(
+        self,
+        *,
+        author: str,
+        case_id: int | None,
+        symptom: str,
+        cause: str,
+        resolution: str,
+        product: str | None,
+        supplier: str | None,
+        order_no: str | None,
+        note: str,
+        graph_revision: int,
+    ) -> Outcome:
+        at = now_text()
+        values = (at, author, case_id, symptom, cause, resolution, product, supplier, order_no)
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                f"INSERT INTO outcomes ({_OUTCOME_COLUMNS})"
+                " VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (*values, note, graph_revision),
+            )
+        return Outcome(int(cur.lastrowid or 0), *values, note, graph_revision)
+
+    def outcomes(self, *, since: str, until: str, limit: int = 10_000) -> list[Outcome]:
+        rows = self._db.connection().execute(
+            f"SELECT {_OUTCOME_COLUMNS} FROM outcomes WHERE at >= ? AND at < ? ORDER BY id LIMIT ?",
+            (since, until, limit),
+        )
+        return [Outcome(*row) for row in rows]
+
+    def outcome_counts(self) -> OutcomeCounts:
+        conn = self._db.connection()
+        version = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM outcomes").fetchone()[0])
+        cached = self._counts
+        if cached is not None and cached.version == version:
+            return cached
+        with self._lock:
+            rows = conn.execute(
+                "SELECT symptom, cause, COUNT(*) FROM outcomes WHERE id <= ?"
+                " GROUP BY symptom, cause",
+                (version,),
+            ).fetchall()
+            by_symptom: dict[str, dict[str, int]] = {}
+            for symptom, cause, count in rows:
+                by_symptom.setdefault(symptom, {})[cause] = int(count)
+            self._counts = OutcomeCounts(version, by_symptom)
+            return self._counts
+
+    def similar_outcomes(
+        self,
+        *,
+        symptom: str,
+        cause: str,
+        product: str | None,
+        supplier: str | None,
+        limit: int = 3,
+    ) -> list[Outcome]:
+        if product is None and supplier is None:
+            return []
+        rows = self._db.connection().execute(
+            f"SELECT {_OUTCOME_COLUMNS} FROM outcomes WHERE symptom = ? AND cause = ?"
+            " AND (product = ? OR supplier = ?)"
+            " ORDER BY (product IS ? AND supplier IS ?) DESC, id DESC LIMIT ?",
+            (symptom, cause, product, supplier, product, supplier, limit),
+        )
+        return [Outcome(*row) for row in rows]
+
+    # --- system status ------------------------------------------------------
+
+    def set_system_status(
+        self, *, system: str, status: str, note: str, eta: str | None, author: str
+    ) -> SystemStatus:
+        at = now_text()
+        with self._db.transaction() as conn:
+            cur = conn.execute(
+                f"INSERT INTO system_status ({_STATUS_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?)",
+                (system, status, note, eta, at, author),
+            )
+        return SystemStatus(int(cur.lastrowid or 0), system, status, note, eta, at, author)
+
+    def current_system_statuses(self) -> list[SystemStatus]:
+        rows = self._db.connection().execute(
+            f"SELECT {_STATUS_COLUMNS} FROM system_status WHERE id IN"
+            " (SELECT MAX(id) FROM system_status GROUP BY system) ORDER BY system"
+        )
+        return [SystemStatus(*row) for row in rows]
+
+    def system_status_history(self, system: str, *, limit: int = 50) -> list[SystemStatus]:
+        rows = self._db.connection().execute(
+            f"SELECT {_STATUS_COLUMNS} FROM system_status WHERE system = ?"
+            " ORDER BY id DESC LIMIT ?",
+            (system, limit),
+        )
+        return [SystemStatus(*row) for row in rows]

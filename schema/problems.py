@@ -1,0 +1,100 @@
+"""Bad request bodies, told field by field.
+
+Shop systems send whatever their database holds, so every body the API takes
+is checked against its JSON Schema and every bad field is named by its path
+(``order.delivery.card_keys[1].state``), all at once: the integrator fixes the
+fields and retries. A schema may name the field and message of an ``anyOf``
+or ``oneOf`` that fails as a whole with ``x-problem: {field, message}``.
+
+>>> from jsonschema import Draft202012Validator
+>>> v = Draft202012Validator({"type": "object", "properties": {"n": {"type": "integer"}}})
+>>> [p.as_dict() for p in body_problems(v, {"n": "x"})]
+[{'field': 'n', 'message': "'x' is not of type 'integer'"}]
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+__all__ = ["FieldProblem", "body_problems", "field_path"]
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One bad field of a request: its dotted path and what is wrong."""
+
+    path: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.path, "message": self.message}
+
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+def field_path(parts: Any) -> str:
+    """``order.delivery.card_keys[1].state``; odd keys quoted: ``evidence["a b"]``."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _NAME.match(str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{json.dumps(str(part), ensure_ascii=False)}]"
+    return text
+
+
+def _problems_of(error: ValidationError) -> list[FieldProblem]:
+    where = field_path(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        allowed = set(schema.get("properties", {}))
+        extra = sorted(str(k) for k in error.instance if k not in allowed)
+        return [
+            FieldProblem(field_path([*error.absolute_path, k]), "unknown field (not in the schema)")
+            for k in extra
+        ]
+    hint = schema.get("x-problem")
+    if error.validator in ("anyOf", "oneOf", "not") and isinstance(hint, Mapping):
+        path = field_path([*error.absolute_path, hint["field"]])
+        return [FieldProblem(path, str(hint["message"]))]
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        names = error.validator_value if isinstance(error.validator_value, list) else []
+        missing = [k for k in names if k not in error.instance]
+        return [FieldProblem(field_path([*error.absolute_path, k]), "is required") for k in missing]
+    if error.validator == "dependentRequired" and isinstance(error.instance, Mapping):
+        needs = error.validator_value if isinstance(error.validator_value, Mapping) else {}
+        return [
+            FieldProblem(field_path([*error.absolute_path, need]), f"is required with {key}")
+            for key, names in needs.items()
+            if key in error.instance
+            for need in names
+            if need not in error.instance
+        ]
+    if error.validator == "enum":
+        values = error.validator_value if isinstance(error.validator_value, list) else []
+        allowed_values = ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
+        return [FieldProblem(where, f"{error.instance!r} is not one of: {allowed_values}")]
+    if error.validator == "propertyNames":
+        return [FieldProblem(where, f"bad key: {error.message}")]
+    return [FieldProblem(where or "(body)", error.message)]
+
+
+def body_problems(validator: Draft202012Validator, body: Any) -> list[FieldProblem]:
+    """Every bad field of ``body``, sorted by path; empty when it is valid."""
+    if not isinstance(body, Mapping):
+        return [FieldProblem("(body)", "the request body must be a JSON object")]
+    seen: dict[tuple[str, str], FieldProblem] = {}
+    for error in validator.iter_errors(body):
+        for problem in _problems_of(error):
+            seen.setdefault((problem.path, problem.message), problem)
+    return sorted(seen.values(), key=lambda p: (p.path, p.message))
