@@ -28,8 +28,12 @@ def _bearer() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def requires(role: str) -> Callable[[F], F]:
-    """Refuse the request unless it carries a live token of ``role`` or higher."""
+def requires(role: str, also: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Refuse the request unless it carries a live token of ``role`` or higher.
+
+    ``also`` admits roles outside the ladder (``monitor``, a webhook's token)
+    for this one endpoint.
+    """
     needed = ROLES.index(role)
 
     def decorate(view: F) -> F:
@@ -41,7 +45,8 @@ def requires(role: str) -> Callable[[F], F]:
             info = current_app.extensions["kgdiag_store"].verify_token(token)
             if info is None:
                 raise ApiError(401, "unauthorized", "unknown or revoked token")
-            if ROLES.index(info.role) < needed:
+            allowed = info.role in also or (info.role in ROLES and ROLES.index(info.role) >= needed)
+            if not allowed:
                 raise ApiError(
                     403, "forbidden", f"needs the {role} role; this token is {info.role}"
                 )

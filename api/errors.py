@@ -15,8 +15,9 @@ from werkzeug.exceptions import HTTPException
 
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
+from schema.problems import FieldProblem
 
-__all__ = ["ApiError", "error_response", "register_error_handlers"]
+__all__ = ["ApiError", "error_response", "invalid_request", "register_error_handlers"]
 
 
 class ApiError(Exception):
@@ -25,6 +26,15 @@ class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, details: Sequence[Any] = ()) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, list(details)
+
+
+def invalid_request(problems: Sequence[FieldProblem]) -> ApiError:
+    """400 with one detail per bad field, the first ten named in the message."""
+    count = len(problems)
+    message = f"{count} bad field{'s' if count != 1 else ''}: " + ", ".join(
+        p.path for p in problems[:10]
+    )
+    return ApiError(400, "invalid_request", message, [p.as_dict() for p in problems])
 
 
 def error_response(status: int, code: str, message: str, details: Sequence[Any] = ()) -> Response:
@@ -52,16 +62,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RequestInvalid)
     def _bad_request(err: RequestInvalid) -> Response:
-        count = len(err.problems)
-        message = f"{count} bad field{'s' if count != 1 else ''}: " + ", ".join(
-            p.path for p in err.problems[:10]
-        )
-        return error_response(400, "invalid_request", message, [p.as_dict() for p in err.problems])
+        return _api(invalid_request(err.problems))
 
     @app.errorhandler(StaleRevision)
     def _stale(err: StaleRevision) -> Response:
+        # Edits name their revision in If-Match, so a stale one fails that precondition.
         return error_response(
-            409, "stale_revision", str(err), [{"expected": err.expected, "current": err.current}]
+            412, "stale_revision", str(err), [{"expected": err.expected, "current": err.current}]
         )
 
     @app.errorhandler(ChangeSetInvalid)

@@ -91,14 +91,11 @@ class Diagnosis:
     model: CauseModel | None = None
     probabilities: tuple[float, ...] = ()
     steps: tuple[Step, ...] = ()
+    order: Mapping[str, Any] = field(default_factory=dict)
+    """The order facts diagnosed (mapped from a shop row when one was sent)."""
 
     def as_dict(self) -> dict[str, Any]:
         return self.body
-
-
-def _title(snapshot: Snapshot, node_id: str, lang: str) -> str:
-    title = snapshot.node(node_id).get("title", {})
-    return str(title.get(lang) or title.get("zh") or node_id)
 
 
 def _symptom(
@@ -184,7 +181,7 @@ def _check_entry(
     node = snapshot.node(check)
     entry: dict[str, Any] = {
         "id": check,
-        "title": _title(snapshot, check, lang),
+        "title": snapshot.title(check, lang),
         "mode": node.get("mode", "manual"),
         "result": outcome.result,
         "source": outcome.source,
@@ -254,7 +251,7 @@ def _resolution_entry(
     steps = [render_text(str(s), variables, lang) for s in node.get("steps", {}).get(lang, ())]
     blocked = []
     if choice.pending_checks:
-        names = "、".join(_title(snapshot, c, lang) for c in choice.pending_checks)
+        names = "、".join(snapshot.title(c, lang) for c in choice.pending_checks)
         blocked.append(
             f"先完成：{names}，再执行下列步骤"
             if lang == "zh"
@@ -267,7 +264,7 @@ def _resolution_entry(
         )
     return {
         "id": choice.resolution,
-        "title": _title(snapshot, choice.resolution, lang),
+        "title": snapshot.title(choice.resolution, lang),
         "steps": steps,
         "moves_money": bool(node.get("moves_money", False)),
         "irreversible": bool(node.get("irreversible", False)),
@@ -297,7 +294,7 @@ def _vague(
         if agent_lang == "zh"
         else "The message is too vague to name the problem. A clarifying question was "
         "drafted; diagnose again when the customer answers. Candidates: "
-    ) + ", ".join(_title(snapshot, s, agent_lang) for s in alternatives)
+    ) + ", ".join(snapshot.title(s, agent_lang) for s in alternatives)
     return {
         "symptom": {
             "id": None,
@@ -378,7 +375,7 @@ def diagnose(
     body: dict[str, Any] = {"graph_revision": snapshot.revision}
     if match.id is None:
         body.update(_vague(snapshot, match, mood, request, reply_lang, agent_lang))
-        return Diagnosis(body)
+        return Diagnosis(body, order=order)
 
     model = cause_model(snapshot, match.id, known.confirmed.get(match.id), known.prior_weight)
     for check in request.evidence:
@@ -391,7 +388,7 @@ def diagnose(
     causes = [
         {
             "id": model.causes[i],
-            "title": _title(snapshot, model.causes[i], agent_lang),
+            "title": snapshot.title(model.causes[i], agent_lang),
             "probability": probabilities[i],
             "prior": model.prior[i],
             "authored_prior": model.authored_prior[i],
@@ -440,7 +437,7 @@ def diagnose(
         {
             "symptom": {
                 "id": match.id,
-                "title": _title(snapshot, match.id, agent_lang),
+                "title": snapshot.title(match.id, agent_lang),
                 "confidence": match.confidence,
                 "alternatives": [{"id": s, "confidence": c} for s, c in match.alternatives],
                 "source": "request" if request.symptom else "message",
@@ -454,7 +451,7 @@ def diagnose(
             "priority": priority(level, mood, order, now).as_dict(),
         }
     )
-    return Diagnosis(body, model, probabilities, tuple(steps))
+    return Diagnosis(body, model, probabilities, tuple(steps), order)
 
 
 def diagnose_body(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from schema.validate import Finding
 
@@ -25,6 +25,8 @@ __all__ = [
     "content_from_records",
     "diff",
     "parse_changeset",
+    "redo_change",
+    "undo_change",
 ]
 
 Action = Literal["add", "update", "delete"]
@@ -207,3 +209,31 @@ def parse_changeset(raw: Sequence[Any]) -> tuple[ChangeSet, list[Finding]]:
 def content_from_records(nodes: Iterable[Node], edges: Iterable[Edge]) -> GraphContent:
     """Index nodes and edges into a :class:`GraphContent`."""
     return GraphContent({n.id: n for n in nodes}, {e.key: e for e in edges})
+
+
+def _put(
+    content: GraphContent, kind: str, key: str | EdgeKey, record: dict[str, Any] | None
+) -> None:
+    if kind == "node":
+        if record is None:
+            content.nodes.pop(str(key), None)
+        else:
+            content.nodes[str(key)] = Node(record["type"], record["data"])
+        return
+    edge_key = cast(EdgeKey, tuple(key))
+    if record is None:
+        content.edges.pop(edge_key, None)
+    else:
+        content.edges[edge_key] = Edge(
+            record["type"], record["source"], record["target"], record["data"]
+        )
+
+
+def undo_change(content: GraphContent, change: Change) -> None:
+    """Step ``content`` back over one audited change (its record before)."""
+    _put(content, change.kind, change.key, change.before)
+
+
+def redo_change(content: GraphContent, change: Change) -> None:
+    """Step ``content`` forward over one audited change (its record after)."""
+    _put(content, change.kind, change.key, change.after)

@@ -73,6 +73,13 @@ class Snapshot:
         data: Mapping[str, Any] = self.graph.nodes[node_id]["data"]
         return data
 
+    def title(self, node_id: str, lang: str) -> str:
+        """A node's title in ``lang`` (else zh, else its id: never a blank)."""
+        if not self.graph.has_node(node_id):
+            return node_id
+        title = self.node(node_id).get("title") or {}
+        return str(title.get(lang) or title.get("zh") or node_id)
+
     def node_type(self, node_id: str) -> str:
         return str(self.graph.nodes[node_id]["type"])
 

@@ -31,6 +31,7 @@ from .model import (
     Node,
     content_from_records,
     diff,
+    undo_change,
 )
 from .records import now_text
 from .snapshot import Snapshot, build_snapshot
@@ -236,7 +237,7 @@ class SqliteStore:
                 (revision,),
             ).fetchall()
         for row in rows:
-            _undo(content, _change_from_row(*row))
+            undo_change(content, _change_from_row(*row))
         return content
 
     # --- writing -----------------------------------------------------------
@@ -380,22 +381,3 @@ def _change_from_row(
         None if before is None else json.loads(before),
         None if after is None else json.loads(after),
     )
-
-
-def _undo(content: GraphContent, change: Change) -> None:
-    """Step ``content`` back over one audited change."""
-    before = change.before
-    if change.kind == "node":
-        node_id = str(change.key)
-        if before is None:
-            content.nodes.pop(node_id, None)
-        else:
-            content.nodes[node_id] = Node(before["type"], before["data"])
-        return
-    key = cast(EdgeKey, tuple(change.key))
-    if before is None:
-        content.edges.pop(key, None)
-    else:
-        content.edges[key] = Edge(
-            before["type"], before["source"], before["target"], before["data"]
-        )

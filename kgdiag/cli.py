@@ -171,18 +171,22 @@ def _read_case(path: str) -> object:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    from diagnostics.engine import RequestInvalid, diagnose_body
+    from diagnostics.casework import Settings, diagnose_case
+    from diagnostics.engine import RequestInvalid
 
     body = _read_case(args.case)
     store = open_store(_db(args))
     try:
-        answer = diagnose_body(store.snapshot(), body, role=args.role)
+        # Same records as the server reads (status, outcomes); the CLI files no case.
+        answer = diagnose_case(
+            store, body, role=args.role, author=_author(args), settings=Settings(), record=False
+        )
     except RequestInvalid as err:
         for problem in err.problems:
             print(f"{problem.path}: {problem.message}", file=sys.stderr)
         print(f"refused: {len(err.problems)} bad field(s)", file=sys.stderr)
         return 1
-    print(json.dumps(answer.as_dict(), ensure_ascii=False, indent=2, default=str))
+    print(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
     return 0
 
 

@@ -16,6 +16,7 @@ import yaml
 __all__ = [
     "EDGE_TYPES",
     "NODE_TYPES",
+    "api_body_schemas",
     "diagnose_request_schema",
     "graph_schema",
     "order_schema",
@@ -55,6 +56,18 @@ def diagnose_request_schema() -> dict[str, Any]:
     for rule, source in zip(data["allOf"], ("dujiaoka", "acg_faka"), strict=False):
         rule["then"]["properties"]["order_row"] = rows[source]
     return data
+
+
+@cache
+def api_body_schemas() -> dict[str, dict[str, Any]]:
+    """Every request body of the API by name, each a self-contained JSON Schema.
+
+    ``DiagnoseRequest`` is the contract's; the rest come from ``api_bodies.yaml``.
+    """
+    data: dict[str, Any] = yaml.safe_load(_read_text("api_bodies.yaml"))
+    defs = data.pop("$defs")
+    bodies = {name: {**schema, "$defs": defs} for name, schema in data.items()}
+    return {"DiagnoseRequest": diagnose_request_schema(), **bodies}
 
 
 @cache

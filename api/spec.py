@@ -1,0 +1,197 @@
+"""One decorator per endpoint: route, role, body and query validation, and its docs.
+
+Every endpoint is declared once with :func:`endpoint`. The declaration
+registers the Flask route, wraps it with the role check, validates the JSON
+body against its named schema (``schema.api_body_schemas``) and the query
+against its parameters, and records what the OpenAPI document says about
+it, including every status code it can answer. Docs and behaviour cannot
+drift apart because they are the same object.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache, wraps
+from typing import Any
+
+from flask import Blueprint, request
+from jsonschema import Draft202012Validator, FormatChecker
+
+from schema import api_body_schemas
+from schema.problems import FieldProblem, body_problems
+
+from .auth import requires
+from .errors import ApiError, invalid_request
+
+__all__ = ["ENDPOINTS", "Endpoint", "Param", "endpoint", "revision_header"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter: its JSON Schema decides how it is read and checked."""
+
+    name: str
+    schema: Mapping[str, Any]
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Everything the OpenAPI document says about one operation."""
+
+    method: str
+    path: str
+    summary: str
+    role: str | None
+    ok: int
+    body: str | None = None
+    query: tuple[Param, ...] = ()
+    errors: tuple[int, ...] = ()
+    if_match: bool = False
+    also: tuple[str, ...] = ()
+    tag: str = ""
+    description: str = ""
+    statuses: tuple[int, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        codes = {self.ok, 500, *self.errors}
+        if self.role:
+            codes |= {401, 403}
+        if self.body:
+            codes |= {400, 413}
+        if self.query:
+            codes.add(400)
+        if self.if_match:
+            codes |= {412, 428}
+        if "{" in self.path:
+            codes.add(404)
+        object.__setattr__(self, "statuses", tuple(sorted(codes)))
+
+
+ENDPOINTS: list[Endpoint] = []
+
+
+@cache
+def _body_validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(api_body_schemas()[name], format_checker=FormatChecker())
+
+
+def _read_body(name: str) -> Any:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(
+            400,
+            "invalid_json",
+            "the body must be a JSON object (Content-Type: application/json)",
+            [{"field": "(body)", "message": "not JSON"}],
+        )
+    if name != "DiagnoseRequest":  # diagnose validates its own body (CLI and API alike)
+        problems = body_problems(_body_validator(name), body)
+        if problems:
+            raise invalid_request(problems)
+    return body
+
+
+def _read_query(params: tuple[Param, ...]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    for param in params:
+        raw = request.args.get(param.name)
+        if raw is None:
+            if param.required:
+                problems.append(FieldProblem(param.name, "is required"))
+            elif "default" in param.schema:
+                values[param.name] = param.schema["default"]
+            continue
+        value: Any = raw
+        if param.schema.get("type") == "integer":
+            try:
+                value = int(raw)
+            except ValueError:
+                problems.append(FieldProblem(param.name, f"{raw!r} is not an integer"))
+                continue
+        validator = Draft202012Validator(dict(param.schema), format_checker=FormatChecker())
+        problems += [FieldProblem(param.name, e.message) for e in validator.iter_errors(value)]
+        values[param.name] = value
+    if problems:
+        raise invalid_request(problems)
+    return values
+
+
+_REVISION = re.compile(r'^\s*(?:W/)?"?(\d{1,18})"?\s*$')
+
+
+def revision_header() -> int:
+    """The revision an edit was made against, from ``If-Match`` (428 without it)."""
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        raise ApiError(
+            428,
+            "precondition_required",
+            "send If-Match with the graph revision the change was made against",
+            [{"field": "If-Match", "message": "is required"}],
+        )
+    match = _REVISION.match(raw)
+    if match is None:
+        raise ApiError(
+            400,
+            "invalid_request",
+            'If-Match must be a graph revision such as "7"',
+            [{"field": "If-Match", "message": f"{raw!r} is not a revision"}],
+        )
+    return int(match.group(1))
+
+
+def endpoint(
+    blueprint: Blueprint,
+    method: str,
+    path: str,
+    *,
+    summary: str,
+    role: str | None,
+    ok: int = 200,
+    body: str | None = None,
+    query: tuple[Param, ...] = (),
+    errors: tuple[int, ...] = (),
+    if_match: bool = False,
+    also: tuple[str, ...] = (),
+    tag: str = "",
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare and register one endpoint; the view gets ``body=`` and ``query=``."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        prefix = blueprint.url_prefix or ""
+        rule = re.sub(r"{(\w+)}", r"<\1>", path.removeprefix(prefix)) or "/"
+
+        @wraps(view)
+        def handler(*args: Any, **kwargs: Any) -> Any:
+            if query:
+                kwargs["query"] = _read_query(query)
+            if body:
+                kwargs["body"] = _read_body(body)
+            return view(*args, **kwargs)
+
+        wrapped = requires(role, also=also)(handler) if role else handler
+        blueprint.add_url_rule(rule, view.__name__, wrapped, methods=[method])
+        ENDPOINTS.append(
+            Endpoint(
+                method,
+                path,
+                summary,
+                role,
+                ok,
+                body,
+                query,
+                errors,
+                if_match,
+                also,
+                tag,
+                (view.__doc__ or "").strip(),
+            )
+        )
+        return view
+
+    return decorate
