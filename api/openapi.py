@@ -119,10 +119,10 @@ def _operation(item: Endpoint) -> dict[str, Any]:
         else:
             responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
     roles = ", ".join((item.role, *item.also)) if item.role else "none (public)"
+    slug = re.sub(r"[^a-z0-9]+", "_", item.path.lower()).strip("_")
+    operation_id = f"{item.method.lower()}_{slug}"
     operation: dict[str, Any] = {
-        "operationId": f"{item.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', item.path.lower())}".rstrip(
-            "_"
-        ),
+        "operationId": operation_id,
         "summary": item.summary,
         "description": f"{item.description}\n\nRole: {roles}.".strip(),
         "tags": [item.tag] if item.tag else [],

@@ -1,7 +1,10 @@
 """``kgdiag serve``: gunicorn serving the app factory.
 
 gunicorn, not Flask's development server: several workers, threads, graceful
-shutdown on SIGTERM. Each worker builds its own app (and store connection).
+shutdown on SIGTERM (requests in flight finish, up to ``graceful_timeout``).
+Each worker builds its own app and store connection; every request compares
+the store's revision with the worker's cached snapshot, so after an edit
+through any worker every worker serves the new revision, without a restart.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ __all__ = ["serve"]
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
-    def __init__(self, db: str, options: dict[str, Any]) -> None:
-        self.db = db
+    def __init__(self, config: dict[str, Any], options: dict[str, Any]) -> None:
+        self.config = config
         self.options = options
         super().__init__()
 
@@ -26,11 +29,17 @@ class _Server(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from . import create_app
 
-        return create_app({"KGDIAG_DB": self.db})
+        return create_app(self.config)
 
 
 def serve(
-    db: str, host: str, port: int, *, workers: int = 2, threads: int = 4, timeout: int = 30
+    config: dict[str, Any],
+    host: str,
+    port: int,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    timeout: int = 30,
 ) -> None:
     """Serve until stopped (SIGTERM or Ctrl-C shuts down gracefully)."""
     options = {
@@ -42,4 +51,4 @@ def serve(
         "graceful_timeout": 10,
         "accesslog": "-",
     }
-    _Server(db, options).run()
+    _Server(config, options).run()

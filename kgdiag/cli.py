@@ -229,7 +229,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     db = _db(args)
     open_store(db).close()  # a missing or foreign store is an error before binding
-    serve(db, args.host, args.port, workers=args.workers, threads=args.threads)
+    config = {"KGDIAG_DB": db, "KGDIAG_MAX_BODY_BYTES": args.max_body_bytes}
+    serve(config, args.host, args.port, workers=args.workers, threads=args.threads)
     return 0
 
 
@@ -297,8 +298,15 @@ def _parser() -> argparse.ArgumentParser:
     srv = with_db(sub.add_parser("serve", help="serve the HTTP API with gunicorn"))
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
-    srv.add_argument("--workers", type=int, default=2)
-    srv.add_argument("--threads", type=int, default=4)
+    env = os.environ.get
+    srv.add_argument("--workers", type=int, default=int(env("KGDIAG_WORKERS", "2")))
+    srv.add_argument("--threads", type=int, default=int(env("KGDIAG_THREADS", "4")))
+    srv.add_argument(
+        "--max-body-bytes",
+        type=int,
+        default=int(env("KGDIAG_MAX_BODY_BYTES", str(1024 * 1024))),
+        help="larger request bodies get 413",
+    )
     srv.set_defaults(func=cmd_serve)
     return parser
 

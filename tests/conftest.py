@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,15 +41,27 @@ def content(seed_content: GraphContent) -> GraphContent:
     return copy.deepcopy(seed_content)
 
 
-@pytest.fixture()
-def store(tmp_path: Path, seed_content: GraphContent) -> Iterator[SqliteStore]:
-    created = open_store(tmp_path / "kg.db", create=True)
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory, seed_content: GraphContent) -> Path:
+    """A store holding the seed as revision 1, made once; tests get copies."""
+    path = tmp_path_factory.mktemp("template") / "kg.db"
+    created = open_store(path, create=True)
     created.apply(
         diff(GraphContent(), seed_content), expected_revision=0, author="test", message="seed"
     )
     assert isinstance(created, SqliteStore)
-    yield created
+    created.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     created.close()
+    return path
+
+
+@pytest.fixture()
+def store(tmp_path: Path, seeded_db: Path) -> Iterator[SqliteStore]:
+    shutil.copyfile(seeded_db, tmp_path / "kg.db")
+    opened = open_store(tmp_path / "kg.db")
+    assert isinstance(opened, SqliteStore)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture()
@@ -59,3 +72,19 @@ def app(store: SqliteStore) -> Flask:
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+ROLES_WITH_MONITOR = ("agent", "senior", "admin", "monitor")
+
+
+@pytest.fixture()
+def tokens(store: SqliteStore) -> dict[str, str]:
+    """A live token per role (agent, senior, admin, monitor) plus a revoked one."""
+    made = {role: store.create_token(role, f"t-{role}") for role in ROLES_WITH_MONITOR}
+    made["revoked"] = store.create_token("admin", "t-revoked")
+    store.revoke_token("t-revoked")
+    return made
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,156 @@
+"""Every role against every endpoint, from the endpoint registry itself.
+
+A new endpoint without an example here fails ``test_every_endpoint_has_an_example``,
+so the matrix cannot silently fall behind the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from api.spec import ENDPOINTS, Endpoint
+from graph.sqlite import SqliteStore
+from graph.store import ROLES
+
+from .conftest import bearer
+
+Example = Callable[[SqliteStore], dict[str, Any]]
+
+
+def _node_title_change(store: SqliteStore) -> dict[str, Any]:
+    node = dict(store.snapshot().node("card_key_invalid"))
+    node = {k: v for k, v in __import__("graph.snapshot").snapshot.thaw(node).items()}
+    node["title"] = {**node["title"], "en": f"Key invalid (rev {store.revision()})"}
+    return {"json": {"operations": [{"op": "update_node", "type": "Symptom", "node": node}]}}
+
+
+EXAMPLES: dict[tuple[str, str], Example] = {
+    ("GET", "/healthz"): lambda s: {},
+    ("GET", "/v1/openapi.json"): lambda s: {},
+    ("GET", "/v1/symptoms"): lambda s: {},
+    ("GET", "/v1/graph/nodes/{node_id}"): lambda s: {"path": {"node_id": "region_lock"}},
+    ("GET", "/v1/search"): lambda s: {"query": {"q": "锁区"}},
+    ("GET", "/v1/paths"): lambda s: {"query": {"symptom": "card_key_invalid"}},
+    ("POST", "/v1/diagnose"): lambda s: {"json": {"symptom": "card_key_invalid"}},
+    ("GET", "/v1/cases/{case_id}"): lambda s: {
+        "path": {
+            "case_id": s.records.record_case(
+                author="t",
+                graph_revision=1,
+                symptom="card_key_invalid",
+                top_cause="paste_format_error",
+                confidence=1.0,
+                product=None,
+                supplier=None,
+                order_no=None,
+            ).id
+        }
+    },
+    ("POST", "/v1/outcomes"): lambda s: {
+        "json": {
+            "symptom": "card_key_invalid",
+            "cause": "region_lock",
+            "resolution": "explain_region_rule",
+        }
+    },
+    ("GET", "/v1/outcomes"): lambda s: {},
+    ("GET", "/v1/systems"): lambda s: {},
+    ("GET", "/v1/systems/{system_id}/status"): lambda s: {"path": {"system_id": "steam"}},
+    ("PUT", "/v1/systems/{system_id}/status"): lambda s: {
+        "path": {"system_id": "steam"},
+        "json": {"status": "up", "note": "ok"},
+    },
+    ("GET", "/v1/insights"): lambda s: {},
+    ("POST", "/v1/changesets"): lambda s: {
+        **_node_title_change(s),
+        "headers": {"If-Match": f'"{s.revision()}"'},
+    },
+    ("GET", "/v1/history"): lambda s: {},
+    ("GET", "/v1/revisions/{revision}"): lambda s: {"path": {"revision": 1}},
+    ("GET", "/v1/diff"): lambda s: {"query": {"from": 1}},
+    ("POST", "/v1/revert"): lambda s: {
+        "json": {"to_revision": 1},
+        "headers": {"If-Match": str(s.revision())},
+        "setup": _node_title_change(s),
+    },
+}
+
+
+def _send(
+    client: FlaskClient, store: SqliteStore, item: Endpoint, token: str | None
+) -> tuple[int, Any]:
+    example = EXAMPLES[(item.method, item.path)](store)
+    setup = example.get("setup")
+    if setup:  # a revert needs something to revert: make an edit first, as admin
+        admin = store.create_token("admin", "setup")
+        client.post(
+            "/v1/changesets",
+            json=setup["json"],
+            headers={**bearer(admin), "If-Match": str(store.revision())},
+        )
+        example = EXAMPLES[(item.method, item.path)](store)
+    path = item.path
+    for name, value in example.get("path", {}).items():
+        path = path.replace("{" + name + "}", str(value))
+    headers = {**(bearer(token) if token else {}), **example.get("headers", {})}
+    response = client.open(
+        path,
+        method=item.method,
+        json=example.get("json"),
+        query_string=example.get("query"),
+        headers=headers,
+    )
+    return response.status_code, response.get_json()
+
+
+def test_every_endpoint_has_an_example() -> None:
+    declared = {(e.method, e.path) for e in ENDPOINTS}
+    assert declared == set(EXAMPLES)
+    assert len(declared) >= 19
+
+
+def _allowed(item: Endpoint, role: str) -> bool:
+    if item.role is None or role in item.also:
+        return True
+    return role in ROLES and ROLES.index(role) >= ROLES.index(item.role)
+
+
+@pytest.mark.parametrize("who", [None, "revoked", "agent", "senior", "admin", "monitor"])
+def test_auth_matrix(
+    client: FlaskClient, store: SqliteStore, tokens: dict[str, str], who: str | None
+) -> None:
+    """Every role against every endpoint: allowed → its success code; else 401/403 in the shape."""
+    token = tokens[who] if who else None
+    for item in ENDPOINTS:
+        status, body = _send(client, store, item, token)
+        where = f"{item.method} {item.path} as {who}"
+        if item.role is None:
+            assert status == item.ok, (where, body)
+        elif who is None or who == "revoked":
+            assert status == 401, (where, status, body)
+            assert body["error"]["code"] == "unauthorized"
+        elif _allowed(item, who):
+            assert status == item.ok, (where, status, body)
+        else:
+            assert status == 403, (where, status, body)
+            assert body["error"]["code"] == "forbidden" and who in body["error"]["message"]
+        if status >= 400:
+            assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+
+
+def test_garbage_and_wrong_scheme_tokens_are_401(client: FlaskClient) -> None:
+    for header in ("Bearer nope", "Basic dXNlcjpwYXNz", "Bearer", "kgd_x"):
+        response = client.get("/v1/symptoms", headers={"Authorization": header})
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+def test_tokens_are_hashed_at_rest(store: SqliteStore, tokens: dict[str, str]) -> None:
+    stored = store.connection().execute("SELECT hash FROM tokens").fetchall()
+    values = {row[0] for row in stored}
+    assert not any(token in values for token in tokens.values())
+    assert all(len(v) == 64 for v in values)
