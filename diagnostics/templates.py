@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any
 
-from jinja2 import Template, TemplateSyntaxError, Undefined, meta
+from jinja2 import Template, TemplateError, TemplateSyntaxError, Undefined, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from schema import graph_schema
@@ -44,9 +44,11 @@ class _Placeholder(Undefined):
 
 @cache
 def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         autoescape=False, keep_trailing_newline=False, undefined=_Placeholder
     )
+    env.globals.clear()  # no range, lipsum, cycler...: only the declared variables exist
+    return env
 
 
 @lru_cache(maxsize=4096)
@@ -60,17 +62,103 @@ def allowed_variables() -> frozenset[str]:
     return frozenset(graph_schema()["template_variables"])
 
 
+SAFE_FILTERS = frozenset(
+    {
+        "default",
+        "d",
+        "upper",
+        "lower",
+        "capitalize",
+        "title",
+        "trim",
+        "round",
+        "int",
+        "float",
+        "join",
+        "length",
+        "count",
+        "first",
+        "last",
+        "truncate",
+        "replace",
+        "string",
+        "abs",
+    }
+)
+"""Filters that only reshape a value; nothing that calls, formats objects or loops long."""
+
+_ALLOWED_NODES = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.If,
+    nodes.For,
+    nodes.Test,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.CondExpr,
+    nodes.Filter,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.Add,
+    nodes.Sub,
+    nodes.Concat,
+    nodes.Neg,
+    nodes.Pos,
+    nodes.List,
+    nodes.Tuple,
+    nodes.Keyword,
+)
+"""What an editor's template may contain: text, variables, if/for, comparisons and
+safe filters. No calls, macros, imports, assignments, or multiplication (which
+could build a string of gigabytes)."""
+
+
+def _construct_problems(parsed: nodes.Template) -> list[str]:
+    problems = set()
+    for node in parsed.find_all(nodes.Node):
+        if not isinstance(node, _ALLOWED_NODES):
+            problems.add(f"{type(node).__name__.lower()} is not allowed in a template")
+        elif isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            problems.add(f"attribute {node.attr!r} is not allowed")
+        elif isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const | nodes.Name):
+            problems.add("computed item access is not allowed")
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and str(node.arg.value).startswith("_")
+        ):
+            problems.add(f"item {node.arg.value!r} is not allowed")
+        elif isinstance(node, nodes.Filter) and node.name not in SAFE_FILTERS:
+            problems.add(f"filter {node.name!r} is not allowed")
+    return sorted(problems)
+
+
 def template_problems(text: str) -> list[str]:
-    """Syntax errors and undeclared variables in ``text``; empty when fine."""
+    """Syntax errors, forbidden constructs and undeclared variables; empty when fine.
+
+    >>> template_problems("{{ order_no.__class__ }}")
+    ["attribute '__class__' is not allowed"]
+    """
     try:
         parsed = _environment().parse(text)
     except TemplateSyntaxError as err:
         return [f"template syntax error on line {err.lineno}: {err.message}"]
+    problems = _construct_problems(parsed)
     unknown = meta.find_undeclared_variables(parsed) - allowed_variables()
-    return [f"unknown variable {name!r}" for name in sorted(unknown)]
+    return problems + [f"unknown variable {name!r}" for name in sorted(unknown)]
 
 
 def _label(name: str, lang: str) -> str:
+    if name == "template":
+        return (
+            "【待补充：模板有误，请人工回复】" if lang == "zh" else "[to fill in: template error]"
+        )
     labels = graph_schema()["template_variables"].get(name)
     label = labels.get(lang, name) if isinstance(labels, Mapping) else name
     return f"【待补充：{label}】" if lang == "zh" else f"[to fill in: {label}]"
@@ -83,7 +171,12 @@ def render(text: str, variables: Mapping[str, Any], lang: str = "zh") -> str:
     :func:`missing_marks` finds them, so a reply with gaps is never sent as is.
     """
     allowed = {k: v for k, v in variables.items() if k in allowed_variables() and v is not None}
-    rendered = _compiled(text).render(allowed).strip()
+    try:
+        rendered = _compiled(text).render(allowed).strip()
+    except (TemplateError, ArithmeticError, TypeError, ValueError):
+        # Edits are checked before they are written, so this is a last line of
+        # defence: a template that still fails leaves a gap, never a crash.
+        rendered = f"{_MARK}template{_MARK}"
     parts = rendered.split(_MARK)
     for i in range(1, len(parts), 2):
         parts[i] = _label(parts[i], lang)
