@@ -196,6 +196,30 @@ def test_agents_cannot_edit(
     assert response.status_code == 403 and store.revision() == 1
 
 
+def _race(base: str, edits: dict[str, dict[str, Any]], start: int) -> dict[str, int]:
+    """Send each token's edit at the same moment, all made against ``start``."""
+    barrier = threading.Barrier(len(edits))
+    results: dict[str, int] = {}
+
+    def send(token: str) -> None:
+        barrier.wait()
+        status, _, _ = call(
+            "POST",
+            f"{base}/v1/changesets",
+            token,
+            {"operations": [edits[token]]},
+            {"If-Match": str(start)},
+        )
+        results[token] = status
+
+    threads = [threading.Thread(target=send, args=(t,)) for t in edits]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(
     store: SqliteStore, tmp_path: Path
 ) -> None:
@@ -213,25 +237,7 @@ def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(
                 alice: _retitle(live, "region_lock", "Cause", f"alice {round_no}"),
                 bob: _retitle(live, "card_expired", "Cause", f"bob {round_no}"),
             }
-            barrier = threading.Barrier(2)
-            results: dict[str, int] = {}
-
-            def send(token: str) -> None:
-                barrier.wait()
-                status, _, _ = call(
-                    "POST",
-                    f"{base}/v1/changesets",
-                    token,
-                    {"operations": [edits[token]]},
-                    {"If-Match": str(start)},
-                )
-                results[token] = status
-
-            threads = [threading.Thread(target=send, args=(t,)) for t in (alice, bob)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            results = _race(base, edits, start)
             assert sorted(results.values()) == [201, 412], results
             assert live.revision() == start + 1
             loser = next(t for t, s in results.items() if s == 412)
