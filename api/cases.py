@@ -85,6 +85,8 @@ def get_outcomes(query: dict[str, Any]) -> Response:
     """Outcomes oldest first, for review and export."""
     until = parse_time(query["until"]) if "until" in query else datetime.now(UTC)
     since = parse_time(query["since"]) if "since" in query else until - timedelta(days=7)
+    if "until" not in query:
+        until += timedelta(seconds=1)  # include this second's records (stored to the second)
     found = store().records.outcomes(
         since=since.astimezone(UTC).isoformat(timespec="seconds"),
         until=until.astimezone(UTC).isoformat(timespec="seconds"),

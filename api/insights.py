@@ -17,8 +17,13 @@ from .spec import Param, endpoint
 __all__: list[str] = []
 
 
-def _stamp(moment: datetime) -> str:
+def _floor(moment: datetime) -> str:
+    """Bounds for the stored times, which are to the second; ``insights`` cuts exactly."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _ceil(moment: datetime) -> str:
+    return _floor(moment + timedelta(seconds=1))
 
 
 @endpoint(
@@ -47,7 +52,7 @@ def get_insights(query: dict[str, Any]) -> Response:
     )
     start = min(since, until - (rule.baseline + 1) * rule.window)
     records = store().records
-    cases = records.cases(since=_stamp(start), until=_stamp(until))
-    outcomes = records.outcomes(since=_stamp(start), until=_stamp(until))
+    cases = records.cases(since=_floor(start), until=_ceil(until))
+    outcomes = records.outcomes(since=_floor(start), until=_ceil(until))
     body = insights(store().snapshot(), cases, outcomes, since=since, until=until, rule=rule)
     return jsonify(body)

@@ -79,6 +79,9 @@ def knowledge_of(store: GraphStore, settings: Settings, now: datetime | None = N
     etas: dict[str, datetime] = {}
     for record in store.records.current_system_statuses():
         if not is_fresh(record, moment, settings.status_max_age):
+            # Stale: not even the graph's default is trusted any more; the
+            # checks that ask become manual steps ("look at the supplier").
+            systems[record.system] = "unknown"
             continue
         systems[record.system] = record.status
         eta = _eta(record)

@@ -1,0 +1,233 @@
+"""Case outcomes that teach the graph, similar past cases, system status, insights."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from api import create_app
+from graph.sqlite import SqliteStore
+
+from .conftest import bearer
+
+ORDER = {
+    "order_no": "D20261122001",
+    "status": "completed",
+    "product": {
+        "sku": "steam-wallet-100-us",
+        "name": "Steam 钱包充值卡 100 美元",
+        "kind": "card_key",
+        "platform": "steam",
+        "supplier": "sup-steam",
+    },
+}
+
+
+def _diagnose(client: FlaskClient, token: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/diagnose", json=body, headers=bearer(token))
+    assert response.status_code == 200, response.get_json()
+    answer: dict[str, Any] = response.get_json()
+    return answer
+
+
+def _outcome(client: FlaskClient, token: str, body: dict[str, Any]) -> Any:
+    return client.post("/v1/outcomes", json=body, headers=bearer(token))
+
+
+def test_outcome_must_fit_the_graph(client: FlaskClient, tokens: dict[str, str]) -> None:
+    agent = tokens["agent"]
+    wrong_cause = _outcome(
+        client,
+        agent,
+        {"symptom": "card_key_invalid", "cause": "double_charge_gateway", "resolution": "x"},
+    )
+    assert wrong_cause.status_code == 422
+    assert wrong_cause.get_json()["error"]["details"][0]["what"] == "cause"
+    wrong_fix = _outcome(
+        client,
+        agent,
+        {"symptom": "card_key_invalid", "cause": "region_lock", "resolution": "refund_order"},
+    )
+    assert wrong_fix.status_code == 422
+    no_case = _outcome(
+        client, agent, {"case_id": 999, "cause": "region_lock", "resolution": "explain_region_rule"}
+    )
+    assert no_case.status_code == 404
+    bad = _outcome(client, agent, {"cause": "Region Lock!", "resolution": 5})
+    assert bad.status_code == 400
+    fields = {d["field"] for d in bad.get_json()["error"]["details"]}
+    assert {"cause", "resolution"} <= fields
+
+
+def test_confirmed_outcomes_teach_the_priors(client: FlaskClient, tokens: dict[str, str]) -> None:
+    """An ambiguous case (no facts tell the causes apart) follows what was confirmed."""
+    agent = tokens["agent"]
+    ambiguous = {"symptom": "card_key_invalid", "order": {"order_no": "A1"}}
+    before = _diagnose(client, agent, ambiguous)
+    assert before["causes"][0]["id"] == "paste_format_error"
+    region = next(c for c in before["causes"] if c["id"] == "region_lock")
+    assert region["confirmed_cases"] == 0 and region["prior"] == region["authored_prior"]
+    case_id = before["case_id"]
+    for i in range(6):
+        body = {"cause": "region_lock", "resolution": "explain_region_rule", "note": f"n{i}"}
+        response = _outcome(client, agent, {"case_id": case_id, **body})
+        assert response.status_code == 201, response.get_json()
+    priors = {p["cause"]: p for p in response.get_json()["priors"]}
+    assert priors["region_lock"]["confirmed_cases"] == 6
+    assert priors["region_lock"]["learned_prior"] > priors["paste_format_error"]["learned_prior"]
+    # Outcomes of another symptom do not move this one.
+    _outcome(
+        client,
+        agent,
+        {
+            "symptom": "card_key_reported_used",
+            "cause": "card_redeemed_by_other",
+            "resolution": "supplier_verified_reissue",
+        },
+    )
+    after = _diagnose(client, agent, ambiguous)
+    assert after["causes"][0]["id"] == "region_lock"
+    leader = after["causes"][0]
+    assert leader["confirmed_cases"] == 6 and leader["prior"] > leader["authored_prior"]
+    paths = client.get("/v1/paths?symptom=card_key_invalid", headers=bearer(agent)).get_json()
+    assert paths["causes"][0]["id"] == "region_lock"
+    assert paths["causes"][0]["confirmed_cases"] == 6
+    assert paths["causes"][0]["learned_prior"] > paths["causes"][0]["authored_prior"]
+    assert paths["confirmed_cases"] == 6 and paths["prior_weight"] == 20
+
+
+def test_similar_past_cases_same_product_or_supplier(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    agent = tokens["agent"]
+    body = {"symptom": "card_key_invalid", "order": ORDER}
+    first = _diagnose(client, agent, body)
+    assert first["similar_cases"] == []
+    leader = first["causes"][0]["id"]
+    fix = first["resolution"]["id"]
+    for i in range(4):
+        response = _outcome(
+            client,
+            agent,
+            {"case_id": first["case_id"], "cause": leader, "resolution": fix, "note": f"case {i}"},
+        )
+        assert response.status_code == 201
+        assert response.get_json()["outcome"]["product"] == "steam-wallet-100-us"
+        assert response.get_json()["outcome"]["supplier"] == "sup_steam"  # alias → system id
+    again = _diagnose(client, agent, body)
+    similar = again["similar_cases"]
+    assert len(similar) == 3  # up to three, newest first
+    assert [s["note"] for s in similar] == ["case 3", "case 2", "case 1"]
+    assert similar[0]["same"] == ["product", "supplier"]
+    assert similar[0]["resolution"]["id"] == fix and similar[0]["resolution"]["title"]
+    other = {**ORDER, "product": {**ORDER["product"], "sku": "other", "supplier": "upstream"}}
+    assert (
+        _diagnose(client, agent, {"symptom": "card_key_invalid", "order": other})["similar_cases"]
+        == []
+    )
+    case = client.get(f"/v1/cases/{again['case_id']}", headers=bearer(agent)).get_json()
+    assert case["symptom"] == "card_key_invalid" and case["product"] == "steam-wallet-100-us"
+
+
+def test_system_status_drives_diagnosis_and_reply(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    eta = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    put = client.put(
+        "/v1/systems/steam/status",
+        json={"status": "maintenance", "note": "Steam 例行维护", "eta": eta.isoformat()},
+        headers=bearer(tokens["monitor"]),
+    )
+    assert put.status_code == 200, put.get_json()
+    assert put.get_json()["fresh"] and put.get_json()["author"] == "t-monitor (monitor)"
+    answer = _diagnose(client, tokens["agent"], {"symptom": "card_key_invalid", "order": ORDER})
+    assert answer["causes"][0]["id"] == "game_platform_maintenance"
+    check = next(c for c in answer["checks"] if c["id"] == "platform_in_maintenance")
+    assert check["result"] == "fail" and check["mode"] == "auto"
+    assert "预计" in answer["reply"]["text"] and "结束" in answer["reply"]["text"]
+    assert answer["reply"]["needs_edit"] is False
+    systems = client.get("/v1/systems", headers=bearer(tokens["agent"])).get_json()["systems"]
+    steam = next(s for s in systems if s["id"] == "steam")
+    assert steam["effective_status"] == "maintenance" and steam["recorded"]["note"]
+    client.put("/v1/systems/steam/status", json={"status": "up"}, headers=bearer(tokens["admin"]))
+    history = client.get("/v1/systems/steam/status", headers=bearer(tokens["agent"])).get_json()
+    assert [h["status"] for h in history["history"]] == ["up", "maintenance"]
+    recovered = _diagnose(client, tokens["agent"], {"symptom": "card_key_invalid", "order": ORDER})
+    assert recovered["causes"][0]["id"] != "game_platform_maintenance"
+    denied = client.put(
+        "/v1/systems/steam/status", json={"status": "down"}, headers=bearer(tokens["senior"])
+    )
+    assert denied.status_code == 403
+    unknown = client.put(
+        "/v1/systems/stean/status", json={"status": "down"}, headers=bearer(tokens["admin"])
+    )
+    assert unknown.status_code == 404
+    assert "steam" in unknown.get_json()["error"]["details"][0]["near"]
+
+
+def test_stale_status_counts_as_unknown_unless_its_eta_is_ahead(
+    store: SqliteStore, tokens: dict[str, str]
+) -> None:
+    app: Flask = create_app(
+        {"KGDIAG_DB": str(store.path), "TESTING": True, "KGDIAG_STATUS_MAX_AGE_MINUTES": 0}
+    )
+    client = app.test_client()
+    admin = bearer(tokens["admin"])
+    stale = client.put("/v1/systems/sup_kx/status", json={"status": "down"}, headers=admin)
+    assert stale.get_json()["fresh"] is False
+    assert stale.get_json()["effective_status"] == "unknown"
+    ahead = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    kept = client.put(
+        "/v1/systems/steam/status", json={"status": "maintenance", "eta": ahead}, headers=admin
+    )
+    assert kept.get_json()["fresh"] is True
+    product = {k: v for k, v in ORDER["product"].items() if k != "platform"}
+    order = {**ORDER, "product": {**product, "supplier": "sup-kx"}}
+    answer = client.post(
+        "/v1/diagnose",
+        json={"symptom": "recharge_not_arrived", "order": order},
+        headers=bearer(tokens["agent"]),
+    ).get_json()
+    outage = next(c for c in answer["checks"] if c["id"] == "supplier_status_down")
+    assert outage["result"] == "unknown"
+
+
+def test_insights_top_lists_and_spikes(client: FlaskClient, tokens: dict[str, str]) -> None:
+    agent, senior = tokens["agent"], tokens["senior"]
+    kx = {**ORDER, "product": {**ORDER["product"], "sku": "pubg-uc-660", "supplier": "sup-kx"}}
+    for i in range(3):
+        case = _diagnose(client, agent, {"symptom": "recharge_not_arrived", "order": kx})
+        response = _outcome(
+            client,
+            agent,
+            {
+                "case_id": case["case_id"],
+                "cause": "supplier_interface_outage",
+                "resolution": "outage_eta_and_compensation",
+                "note": f"kx {i}",
+            },
+        )
+        assert response.status_code == 201, response.get_json()
+    for _ in range(4):
+        _diagnose(client, agent, {"message": "卡密提示不适用于您的国家或地区", "order": ORDER})
+    body = client.get("/v1/insights", headers=bearer(senior)).get_json()
+    assert body["totals"] == {"cases": 7, "outcomes": 3}
+    assert body["top_causes"][0] == {
+        "cause": "supplier_interface_outage",
+        "title": body["top_causes"][0]["title"],
+        "count": 3,
+    }
+    kinds = {(s["kind"], s.get("supplier") or s.get("product")) for s in body["spikes"]}
+    assert ("confirmed_cause", "sup_kx") in kinds
+    assert ("questions", "steam-wallet-100-us") in kinds
+    spike = next(s for s in body["spikes"] if s["kind"] == "confirmed_cause")
+    assert spike["recent"] == 3 and "sup_kx" in spike["message"]["zh"]
+    by_product = {p["product"]: p for p in body["by_product"]}
+    assert by_product["pubg-uc-660"]["top_causes"][0]["cause"] == "supplier_interface_outage"
+    quiet = client.get("/v1/insights?min_count=5", headers=bearer(senior)).get_json()
+    assert quiet["spikes"] == []
+    denied = client.get("/v1/insights", headers=bearer(agent))
+    assert denied.status_code == 403
