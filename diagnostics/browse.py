@@ -45,6 +45,10 @@ def _index(snapshot: Snapshot) -> tuple[_Entry, ...]:
                 title = (data.get("title") or {}).get(lang)
                 if title:
                     entries.append(_Entry(node_id, "title", lang, title, normalise_phrase(title)))
+                description = (data.get("description") or {}).get(lang)
+                if description:
+                    folded = normalise_phrase(description)
+                    entries.append(_Entry(node_id, "description", lang, description, folded))
                 for phrase in (data.get("phrases") or {}).get(lang) or ():
                     entries.append(
                         _Entry(node_id, "phrase", lang, phrase, normalise_phrase(phrase))
@@ -65,8 +69,9 @@ def search(
 ) -> list[dict[str, Any]]:
     """Nodes whose title, phrase or id matches ``query``, best first.
 
-    Scores: 100 an exact match, 90 a match inside a title or phrase,
-    otherwise rapidfuzz's partial ratio when it is at least 75.
+    Scores: 100 an exact match, 90 a match inside a title or phrase, 80
+    inside a description, otherwise rapidfuzz's partial ratio of a title or
+    phrase when it is at least 75.
     """
     folded = normalise_phrase(query)
     if not folded:
@@ -80,7 +85,9 @@ def search(
         if entry.folded == folded:
             score = 100.0
         elif folded in entry.folded:
-            score = 90.0
+            score = 80.0 if entry.field == "description" else 90.0
+        elif entry.field == "description":
+            continue
         else:
             score = fuzz.partial_ratio(folded, entry.folded) if len(folded) > 1 else 0.0
             if score < FUZZY_MIN:
