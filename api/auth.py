@@ -20,6 +20,7 @@ from .errors import ApiError
 __all__ = ["requires"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kgdiag"'}
 
 
 def _bearer() -> str | None:
@@ -41,10 +42,12 @@ def requires(role: str, also: tuple[str, ...] = ()) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             token = _bearer()
             if token is None:
-                raise ApiError(401, "unauthorized", "send Authorization: Bearer <token>")
+                raise ApiError(
+                    401, "unauthorized", "send Authorization: Bearer <token>", (), _CHALLENGE
+                )
             info = current_app.extensions["kgdiag_store"].verify_token(token)
             if info is None:
-                raise ApiError(401, "unauthorized", "unknown or revoked token")
+                raise ApiError(401, "unauthorized", "unknown or revoked token", (), _CHALLENGE)
             allowed = info.role in also or (info.role in ROLES and ROLES.index(info.role) >= needed)
             if not allowed:
                 raise ApiError(

@@ -7,7 +7,7 @@ including Flask's own 404/405 and crashes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -23,9 +23,17 @@ __all__ = ["ApiError", "error_response", "invalid_request", "register_error_hand
 class ApiError(Exception):
     """An error the API answers with, in the one shape."""
 
-    def __init__(self, status: int, code: str, message: str, details: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: Sequence[Any] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.details = status, code, message, list(details)
+        self.headers = dict(headers or {})
 
 
 def invalid_request(problems: Sequence[FieldProblem]) -> ApiError:
@@ -37,10 +45,18 @@ def invalid_request(problems: Sequence[FieldProblem]) -> ApiError:
     return ApiError(400, "invalid_request", message, [p.as_dict() for p in problems])
 
 
-def error_response(status: int, code: str, message: str, details: Sequence[Any] = ()) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Sequence[Any] = (),
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     body = {"error": {"code": code, "message": message, "details": list(details)}}
     response = jsonify(body)
     response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
     return response
 
 
@@ -49,7 +65,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api(err: ApiError) -> Response:
-        return error_response(err.status, err.code, err.message, err.details)
+        return error_response(err.status, err.code, err.message, err.details, err.headers)
 
     @app.errorhandler(UnknownSymptom)
     def _unknown_symptom(err: UnknownSymptom) -> Response:
@@ -84,7 +100,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response:
         code = (err.name or "error").lower().replace(" ", "_")
-        return error_response(err.code or 500, code, err.description or err.name)
+        # Keep the exception's own headers (Allow on 405) but not its HTML content type.
+        kept = {k: v for k, v in err.get_headers() if k.lower() != "content-type"}
+        return error_response(err.code or 500, code, err.description or err.name, (), kept)
 
     @app.errorhandler(Exception)
     def _crash(err: Exception) -> Response:

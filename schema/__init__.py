@@ -7,6 +7,7 @@ The YAML and JSON files beside this module are package data, so a plain
 from __future__ import annotations
 
 import json
+import zoneinfo
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -51,6 +52,9 @@ def diagnose_request_schema() -> dict[str, Any]:
     order.pop("$schema", None)
     order.pop("$id", None)
     data["properties"]["order"] = order
+    # The zones this server knows (tzdata ships with kgdiag), so the schema, not
+    # a later lookup, refuses "Mars/Olympus".
+    data["properties"]["shop_timezone"]["enum"] = sorted(zoneinfo.available_timezones())
     rows = shop_rows_schema()
     data["$defs"] = dict(rows["$defs"])
     for rule, source in zip(data["allOf"], ("dujiaoka", "acg_faka"), strict=False):
