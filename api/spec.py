@@ -97,7 +97,12 @@ def _read_body(name: str) -> Any:
 
 def _read_query(params: tuple[Param, ...]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    problems: list[FieldProblem] = []
+    declared = {p.name for p in params}
+    problems = [  # a typo (?symtom=) must not be silently ignored
+        FieldProblem(name, "unknown query parameter")
+        for name in request.args
+        if name not in declared
+    ]
     for param in params:
         raw = request.args.get(param.name)
         if raw is None:

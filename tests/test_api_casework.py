@@ -88,6 +88,9 @@ def test_confirmed_outcomes_teach_the_priors(client: FlaskClient, tokens: dict[s
             "resolution": "supplier_verified_reissue",
         },
     )
+    listed = client.get("/v1/outcomes", headers=bearer(tokens["senior"])).get_json()
+    assert [o["cause"] for o in listed["outcomes"]].count("region_lock") == 6
+    assert listed["outcomes"][0]["author"] == "t-agent (agent)"
     after = _diagnose(client, agent, ambiguous)
     assert after["causes"][0]["id"] == "region_lock"
     leader = after["causes"][0]
