@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Response, g, jsonify
@@ -11,7 +10,7 @@ from diagnostics.casework import diagnose_case, record_outcome
 from diagnostics.conditions import parse_time
 from graph.errors import NotFound
 
-from .common import author, settings, store, v1
+from .common import author, record_bounds, settings, store, time_window, v1
 from .spec import Param, endpoint
 
 __all__ = ["TIME"]
@@ -83,13 +82,8 @@ def post_outcome(body: dict[str, Any]) -> Response:
 )
 def get_outcomes(query: dict[str, Any]) -> Response:
     """Outcomes oldest first, for review and export."""
-    until = parse_time(query["until"]) if "until" in query else datetime.now(UTC)
-    since = parse_time(query["since"]) if "since" in query else until - timedelta(days=7)
-    if "until" not in query:
-        until += timedelta(seconds=1)  # include this second's records (stored to the second)
-    found = store().records.outcomes(
-        since=since.astimezone(UTC).isoformat(timespec="seconds"),
-        until=until.astimezone(UTC).isoformat(timespec="seconds"),
-        limit=query["limit"],
-    )
-    return jsonify({"outcomes": [o.as_dict() for o in found]})
+    since, until = time_window(query)
+    low, high = record_bounds(since, until)
+    found = store().records.outcomes(since=low, until=high, limit=query["limit"])
+    exact = [o for o in found if since <= parse_time(o.at) < until]
+    return jsonify({"outcomes": [o.as_dict() for o in exact]})

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
 from diagnostics.casework import Settings
+from diagnostics.conditions import parse_time
 from graph.store import GraphStore
 
-__all__ = ["author", "health", "settings", "store", "tagged", "v1"]
+__all__ = [
+    "author",
+    "health",
+    "record_bounds",
+    "settings",
+    "store",
+    "tagged",
+    "time_window",
+    "v1",
+]
 
 health = Blueprint("health", __name__)
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
@@ -39,3 +51,21 @@ def tagged(response: Response, revision: int) -> Response:
     """Mark a graph read with its revision, the value an edit sends back in If-Match."""
     response.set_etag(str(revision))
     return response
+
+
+def time_window(query: Mapping[str, Any]) -> tuple[datetime, datetime]:
+    """``since`` and ``until`` of a query: until defaults to now, since to 7 days before."""
+    until = parse_time(query["until"]) if "until" in query else datetime.now(UTC)
+    since = parse_time(query["since"]) if "since" in query else until - timedelta(days=7)
+    return since, until
+
+
+def record_bounds(since: datetime, until: datetime) -> tuple[str, str]:
+    """Bounds for the records' second-precision UTC times that lose no record of
+    ``[since, until)``: since rounded down, until rounded up. Callers that need
+    the exact window cut again in Python."""
+
+    def stamp(moment: datetime) -> str:
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+    return stamp(since), stamp(until + timedelta(seconds=1))

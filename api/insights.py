@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Response, jsonify
 
-from diagnostics.conditions import parse_time
 from diagnostics.insights import SpikeRule, insights
 
 from .cases import TIME
-from .common import store, v1
+from .common import record_bounds, store, time_window, v1
 from .spec import Param, endpoint
 
 __all__: list[str] = []
-
-
-def _floor(moment: datetime) -> str:
-    """Bounds for the stored times, which are to the second; ``insights`` cuts exactly."""
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _ceil(moment: datetime) -> str:
-    return _floor(moment + timedelta(seconds=1))
 
 
 @endpoint(
@@ -43,8 +33,7 @@ def _ceil(moment: datetime) -> str:
 )
 def get_insights(query: dict[str, Any]) -> Response:
     """The prevention loop: what is asked, what was confirmed, what is rising."""
-    until = parse_time(query["until"]) if "until" in query else datetime.now(UTC)
-    since = parse_time(query["since"]) if "since" in query else until - timedelta(days=7)
+    since, until = time_window(query)
     rule = SpikeRule(
         window=timedelta(minutes=query["window_minutes"]),
         baseline=query["baseline_windows"],
@@ -52,7 +41,8 @@ def get_insights(query: dict[str, Any]) -> Response:
     )
     start = min(since, until - (rule.baseline + 1) * rule.window)
     records = store().records
-    cases = records.cases(since=_floor(start), until=_ceil(until))
-    outcomes = records.outcomes(since=_floor(start), until=_ceil(until))
+    low, high = record_bounds(start, until)
+    cases = records.cases(since=low, until=high)
+    outcomes = records.outcomes(since=low, until=high)
     body = insights(store().snapshot(), cases, outcomes, since=since, until=until, rule=rule)
     return jsonify(body)

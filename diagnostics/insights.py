@@ -124,6 +124,18 @@ def _spikes(
     return sorted(found, key=lambda s: (-s["recent"], str(s[group_name]), str(s[item_name])))
 
 
+def _by_supplier_cause(outcome: Outcome) -> tuple[str | None, str | None]:
+    return outcome.supplier, outcome.cause
+
+
+def _by_product_symptom(case: CaseRecord) -> tuple[str | None, str | None]:
+    return case.product, case.symptom
+
+
+def _by_supplier_symptom(case: CaseRecord) -> tuple[str | None, str | None]:
+    return case.supplier, case.symptom
+
+
 def insights(
     snapshot: Snapshot,
     cases: Sequence[CaseRecord],
@@ -141,31 +153,11 @@ def insights(
     """
     in_cases = _between(cases, since, until)
     in_outcomes = _between(outcomes, since, until)
+    at = (snapshot, until, rule)
     spikes = [
-        *_spikes(
-            outcomes,
-            lambda o: (o.supplier, o.cause),
-            ("supplier", "cause", "confirmed_cause"),
-            snapshot,
-            until,
-            rule,
-        ),
-        *_spikes(
-            cases,
-            lambda c: (c.product, c.symptom),
-            ("product", "symptom", "questions"),
-            snapshot,
-            until,
-            rule,
-        ),
-        *_spikes(
-            cases,
-            lambda c: (c.supplier, c.symptom),
-            ("supplier", "symptom", "questions"),
-            snapshot,
-            until,
-            rule,
-        ),
+        *_spikes(outcomes, _by_supplier_cause, ("supplier", "cause", "confirmed_cause"), *at),
+        *_spikes(cases, _by_product_symptom, ("product", "symptom", "questions"), *at),
+        *_spikes(cases, _by_supplier_symptom, ("supplier", "symptom", "questions"), *at),
     ]
     return {
         "since": since.isoformat(),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -220,14 +219,9 @@ def _race(base: str, edits: dict[str, dict[str, Any]], start: int) -> dict[str, 
     return results
 
 
-def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(
-    store: SqliteStore, tmp_path: Path
-) -> None:
+def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(store: SqliteStore) -> None:
     """Real concurrent requests against gunicorn (2 workers, 4 threads each)."""
-    db = tmp_path / "live.db"
-    store.close()
-    shutil.copyfile(store.path, db)
-    live = SqliteStore(db)
+    db, live = store.path, store  # the server opens the same file beside this connection
     alice = live.create_token("senior", "alice")
     bob = live.create_token("senior", "bob")
     with running_server(db, "--workers", "2", "--threads", "4") as base:
@@ -253,16 +247,10 @@ def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(
             assert _node(live, "card_expired")["title"]["en"] == f"bob {round_no}"
             authors = [r.author for r in live.history(limit=2)]
             assert sorted(authors) == ["alice (senior)", "bob (senior)"]
-    live.close()
 
 
-def test_every_worker_serves_the_new_revision_and_big_bodies_get_413(
-    store: SqliteStore, tmp_path: Path
-) -> None:
-    db = tmp_path / "live.db"
-    store.close()
-    shutil.copyfile(store.path, db)
-    live = SqliteStore(db)
+def test_every_worker_serves_the_new_revision_and_big_bodies_get_413(store: SqliteStore) -> None:
+    db, live = store.path, store  # the server opens the same file beside this connection
     senior = live.create_token("senior", "s")
     with running_server(
         db, "--workers", "3", "--threads", "2", "--max-body-bytes", "65536"
@@ -282,4 +270,3 @@ def test_every_worker_serves_the_new_revision_and_big_bodies_get_413(
         big = b'{"message": "' + b"x" * 70000 + b'"}'
         status, body, _ = call("POST", f"{base}/v1/diagnose", senior, raw=big)
         assert status == 413 and body["error"]["code"] == "request_entity_too_large"
-    live.close()

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +12,8 @@ from flask.testing import FlaskClient
 from graph.sqlite import SqliteStore
 from kgdiag.cli import main
 from seed import default_seed_dir
+
+from .server import call, running_server
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -122,43 +119,9 @@ def test_node_with_neighbours(client: FlaskClient, store: SqliteStore) -> None:
     assert unknown.status_code == 404 and "error" in unknown.json
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_runs_gunicorn_and_answers_healthz(tmp_path: Path) -> None:
     db = tmp_path / "kg.db"
     main(["init", "--db", str(db)])
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kgdiag",
-            "serve",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert time.monotonic() < deadline, "server did not become ready"
-                time.sleep(0.2)
-    finally:
-        proc.terminate()
-        assert proc.wait(timeout=20) == 0
+    with running_server(db, "--workers", "1") as base:  # exits 0 on SIGTERM (graceful)
+        status, body, _ = call("GET", f"{base}/healthz")
+        assert status == 200 and body["graph_revision"] == 1
