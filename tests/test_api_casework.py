@@ -234,3 +234,17 @@ def test_insights_top_lists_and_spikes(client: FlaskClient, tokens: dict[str, st
     assert quiet["spikes"] == []
     denied = client.get("/v1/insights", headers=bearer(agent))
     assert denied.status_code == 403
+
+
+def test_huge_ids_are_refused_not_crashed(client: FlaskClient, tokens: dict[str, str]) -> None:
+    """Found by schemathesis: an id beyond SQLite's integers used to give a 500."""
+    body = {"case_id": 10**34, "cause": "region_lock", "resolution": "explain_region_rule"}
+    response = _outcome(client, tokens["agent"], body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"][0]["field"] == "case_id"
+    revert = client.post(
+        "/v1/revert",
+        json={"to_revision": 10**30},
+        headers={**bearer(tokens["senior"]), "If-Match": "1"},
+    )
+    assert revert.status_code == 400
