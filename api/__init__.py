@@ -18,36 +18,21 @@ from graph.store import open_store
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
 from .errors import register_error_handlers
+from .settings import SETTINGS
 
 __all__ = ["create_app"]
-
-DEFAULTS: dict[str, Any] = {
-    "KGDIAG_DB": "var/kgdiag.db",
-    "MAX_CONTENT_LENGTH": 1024 * 1024,
-    "KGDIAG_STATUS_MAX_AGE_MINUTES": 120,
-    "KGDIAG_PRIOR_WEIGHT": 20,
-}
-ENVIRONMENT = {
-    "KGDIAG_DB": str,
-    "KGDIAG_MAX_BODY_BYTES": int,
-    "KGDIAG_STATUS_MAX_AGE_MINUTES": float,
-    "KGDIAG_PRIOR_WEIGHT": float,
-}
-"""Settings read from the environment (a gunicorn deployment sets them there)."""
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``KGDIAG_DB`` names the store (it must exist)."""
     app = Flask(__name__)
-    app.config.from_mapping(DEFAULTS)
-    for name, kind in ENVIRONMENT.items():
-        if name in os.environ:
-            app.config[name] = kind(os.environ[name])
+    for setting in SETTINGS:
+        raw = os.environ.get(setting.name)
+        app.config[setting.name] = setting.default if raw is None else setting.kind(raw)
     if test_config is not None:
         app.config.from_mapping(test_config)
-    if "KGDIAG_MAX_BODY_BYTES" in app.config:
-        # Bodies over this size get 413 before they are read.
-        app.config["MAX_CONTENT_LENGTH"] = int(app.config["KGDIAG_MAX_BODY_BYTES"])
+    # Bodies over this size get 413 before they are read.
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["KGDIAG_MAX_BODY_BYTES"])
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from api.settings import SETTINGS
 from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
 from graph.lint import lint_content
 from graph.model import GraphContent, diff
@@ -298,15 +299,15 @@ def _parser() -> argparse.ArgumentParser:
     srv = with_db(sub.add_parser("serve", help="serve the HTTP API with gunicorn"))
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
-    env = os.environ.get
-    srv.add_argument("--workers", type=int, default=int(env("KGDIAG_WORKERS", "2")))
-    srv.add_argument("--threads", type=int, default=int(env("KGDIAG_THREADS", "4")))
-    srv.add_argument(
-        "--max-body-bytes",
-        type=int,
-        default=int(env("KGDIAG_MAX_BODY_BYTES", str(1024 * 1024))),
-        help="larger request bodies get 413",
-    )
+    for flag, name in (
+        ("--workers", "KGDIAG_WORKERS"),
+        ("--threads", "KGDIAG_THREADS"),
+        ("--max-body-bytes", "KGDIAG_MAX_BODY_BYTES"),
+    ):
+        setting = next(s for s in SETTINGS if s.name == name)
+        raw = os.environ.get(name)
+        default = setting.default if raw is None else setting.kind(raw)
+        srv.add_argument(flag, type=int, default=default, help=f"{setting.help} (${name})")
     srv.set_defaults(func=cmd_serve)
     return parser
 

@@ -9,6 +9,8 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 
+from api import create_app
+from api.settings import SETTINGS
 from graph.sqlite import SqliteStore
 from kgdiag.cli import main
 from seed import default_seed_dir
@@ -125,3 +127,16 @@ def test_serve_runs_gunicorn_and_answers_healthz(tmp_path: Path) -> None:
     with running_server(db, "--workers", "1") as base:  # exits 0 on SIGTERM (graceful)
         status, body, _ = call("GET", f"{base}/healthz")
         assert status == 200 and body["graph_revision"] == 1
+
+
+def test_every_setting_is_documented_and_applied(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert f"`{setting.name}`" in readme, setting.name
+        assert setting.help
+    monkeypatch.setenv("KGDIAG_PRIOR_WEIGHT", "7.5")
+    app = create_app({"KGDIAG_DB": str(store.path)})
+    assert app.config["KGDIAG_PRIOR_WEIGHT"] == 7.5
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024

@@ -1,0 +1,43 @@
+"""Every setting the server reads, declared as data with its help text.
+
+The app factory applies them (default, then the environment, then a test
+config); the README lists them, and a test checks that it lists every one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["SETTINGS", "Setting"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable of the server."""
+
+    name: str
+    kind: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("KGDIAG_DB", str, "var/kgdiag.db", "the SQLite store (it must exist: kgdiag init)"),
+    Setting("KGDIAG_MAX_BODY_BYTES", int, 1024 * 1024, "request bodies larger than this get 413"),
+    Setting(
+        "KGDIAG_STATUS_MAX_AGE_MINUTES",
+        float,
+        120,
+        "a recorded system status older than this counts as unknown (unless its ETA is ahead)",
+    ),
+    Setting(
+        "KGDIAG_PRIOR_WEIGHT",
+        float,
+        20,
+        "how many confirmed cases the authored priors weigh (Dirichlet pseudo-counts)",
+    ),
+    Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
+    Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
+)
