@@ -6,14 +6,14 @@ DB     ?= var/kgdiag.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck venv clean
+.PHONY: run test lint typecheck venv clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The runtime install: a plain (non-editable) install, as a shop would deploy it.
-$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics schema seed api adapters -type f -not -path '*/__pycache__/*')
+$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics schema seed api adapters web -type f -not -path '*/__pycache__/*')
 	$(BIN)/pip install --quiet .
 	rm -f $(VENV)/.test-installed
 	touch $@
@@ -40,7 +40,18 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
-test: $(VENV)/.test-installed lint typecheck
+# The browser tests need Debian's chromium and CJK fonts. Installed where we
+# can (as root, with apt); elsewhere those tests are skipped with the reason.
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi "noto sans cjk"; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and fonts-noto-cjk for the browser tests"; \
+		(apt-get install -y -q chromium fonts-noto-cjk >/dev/null || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk >/dev/null)) || \
+		echo "could not install chromium: the browser tests will be skipped"; \
+	else echo "not root or no apt-get: the browser tests will be skipped"; fi
+
+test: $(VENV)/.test-installed lint typecheck browser
 	$(BIN)/python -m pytest
 
 clean:

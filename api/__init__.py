@@ -8,12 +8,17 @@ shared by its threads.
 from __future__ import annotations
 
 import os
+import secrets
+import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from graph.store import open_store
+from web import pages
 
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
@@ -36,7 +41,34 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
+    if not app.config.get("SECRET_KEY"):  # Flask's default is None
+        app.config["SECRET_KEY"] = _secret_key(Path(app.config["KGDIAG_DB"]))
     register_error_handlers(app)
+    csrf = CSRFProtect(app)
+    csrf.exempt(v1)  # bearer tokens, not cookies: no cross-site request can carry one
+    csrf.exempt(health)
     app.register_blueprint(health)
     app.register_blueprint(v1)
+    app.register_blueprint(pages)
     return app
+
+
+def _secret_key(db: Path) -> str:
+    """The key that signs page sessions: ``KGDIAG_SECRET_KEY``, else one kept beside
+    the store (made once, readable by its owner only), so every worker shares it."""
+    if os.environ.get("KGDIAG_SECRET_KEY"):
+        return os.environ["KGDIAG_SECRET_KEY"]
+    path = db.with_name(db.name + ".secret")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made before, or by another worker a moment ago
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # another worker may still be writing it
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} is empty: delete it and restart")
