@@ -17,7 +17,7 @@ from graph.store import ROLES
 
 from .errors import ApiError
 
-__all__ = ["requires"]
+__all__ = ["requires", "role_allows"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="kgdiag"'}
@@ -29,13 +29,20 @@ def _bearer() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def role_allows(held: str, needed: str, also: tuple[str, ...] = ()) -> bool:
+    """Whether a token of role ``held`` may do what needs ``needed`` (or one of ``also``)."""
+    if held in also:
+        return True
+    return held in ROLES and ROLES.index(held) >= ROLES.index(needed)
+
+
 def requires(role: str, also: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Refuse the request unless it carries a live token of ``role`` or higher.
 
     ``also`` admits roles outside the ladder (``monitor``, a webhook's token)
     for this one endpoint.
     """
-    needed = ROLES.index(role)
+    ROLES.index(role)  # an unknown role is a programming error: fail at import
 
     def decorate(view: F) -> F:
         @wraps(view)
@@ -48,8 +55,7 @@ def requires(role: str, also: tuple[str, ...] = ()) -> Callable[[F], F]:
             info = current_app.extensions["kgdiag_store"].verify_token(token)
             if info is None:
                 raise ApiError(401, "unauthorized", "unknown or revoked token", (), _CHALLENGE)
-            allowed = info.role in also or (info.role in ROLES and ROLES.index(info.role) >= needed)
-            if not allowed:
+            if not role_allows(info.role, role, also):
                 raise ApiError(
                     403, "forbidden", f"needs the {role} role; this token is {info.role}"
                 )

@@ -36,6 +36,12 @@ class Param:
     schema: Mapping[str, Any]
     description: str = ""
     required: bool = False
+    validator: Draft202012Validator = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Built once at import, not on every request.
+        checker = Draft202012Validator(dict(self.schema), format_checker=FormatChecker())
+        object.__setattr__(self, "validator", checker)
 
 
 @dataclass(frozen=True)
@@ -118,8 +124,9 @@ def _read_query(params: tuple[Param, ...]) -> dict[str, Any]:
             except ValueError:
                 problems.append(FieldProblem(param.name, f"{raw!r} is not an integer"))
                 continue
-        validator = Draft202012Validator(dict(param.schema), format_checker=FormatChecker())
-        problems += [FieldProblem(param.name, e.message) for e in validator.iter_errors(value)]
+        problems += [
+            FieldProblem(param.name, e.message) for e in param.validator.iter_errors(value)
+        ]
         values[param.name] = value
     if problems:
         raise invalid_request(problems)

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from api.spec import ENDPOINTS, Endpoint
+from graph.snapshot import thaw
 from graph.sqlite import SqliteStore
 from graph.store import ROLES
 
@@ -22,8 +23,7 @@ Example = Callable[[SqliteStore], dict[str, Any]]
 
 
 def _node_title_change(store: SqliteStore) -> dict[str, Any]:
-    node = dict(store.snapshot().node("card_key_invalid"))
-    node = {k: v for k, v in __import__("graph.snapshot").snapshot.thaw(node).items()}
+    node = thaw(store.snapshot().node("card_key_invalid"))
     node["title"] = {**node["title"], "en": f"Key invalid (rev {store.revision()})"}
     return {"json": {"operations": [{"op": "update_node", "type": "Symptom", "node": node}]}}
 

@@ -16,11 +16,12 @@ from typing import Any, TypeVar
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from api.auth import role_allows
 from api.common import settings, store
 from api.errors import ApiError
 from diagnostics.casework import diagnose_case
 from diagnostics.engine import RequestInvalid, UnknownSymptom
-from graph.store import ROLES, TokenInfo
+from graph.store import TokenInfo
 
 from .i18n import page_lang, t
 
@@ -50,7 +51,7 @@ def page_role(role: str) -> Callable[[F], F]:
             who = _who()
             if who is None:
                 return redirect(url_for("pages.login", next=request.path))
-            if who.role not in ROLES or ROLES.index(who.role) < ROLES.index(role):
+            if not role_allows(who.role, role):
                 raise ApiError(403, "forbidden", f"needs the {role} role")
             return view(who, *args, **kwargs)
 
