@@ -93,6 +93,8 @@ class Diagnosis:
     steps: tuple[Step, ...] = ()
     order: Mapping[str, Any] = field(default_factory=dict)
     """The order facts diagnosed (mapped from a shop row when one was sent)."""
+    outcomes: Mapping[str, CheckOutcome] = field(default_factory=dict)
+    """Every check of the symptom's causes as it came out (practice mode replays them)."""
 
     def as_dict(self) -> dict[str, Any]:
         return self.body
@@ -163,7 +165,7 @@ def _because(
     return [text for _, text in support] + [prior]
 
 
-def _step_minutes(node: Mapping[str, Any], outcome: CheckOutcome) -> float:
+def step_minutes(node: Mapping[str, Any], outcome: CheckOutcome) -> float:
     """Agent minutes of a step: the check's cost, or a look-up for missing facts."""
     if outcome.result == "unknown":
         return UNKNOWN_CHECK_MINUTES
@@ -194,7 +196,7 @@ def _check_entry(
     if outcome.result == "unknown":
         entry["missing"] = list(outcome.missing)
     if outcome.result in ("pending", "unknown"):
-        entry["cost_minutes"] = _step_minutes(node, outcome)
+        entry["cost_minutes"] = step_minutes(node, outcome)
         if node.get("instructions"):
             entry["instructions"] = str(node["instructions"].get(lang, ""))
         elif outcome.result == "unknown":
@@ -230,7 +232,7 @@ def plan_steps(
             continue
         node = snapshot.node(check)
         steps.append(
-            Step(check, _step_minutes(node, outcome), escalation=bool(node.get("escalates_to")))
+            Step(check, step_minutes(node, outcome), escalation=bool(node.get("escalates_to")))
         )
     return steps
 
@@ -451,7 +453,7 @@ def diagnose(
             "priority": priority(level, mood, order, now).as_dict(),
         }
     )
-    return Diagnosis(body, model, probabilities, tuple(steps), order)
+    return Diagnosis(body, model, probabilities, tuple(steps), order, outcomes)
 
 
 def diagnose_body(

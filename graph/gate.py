@@ -25,7 +25,7 @@ from .lint import lint_content
 from .model import ChangeSet, Edge, EdgeKey, GraphContent, Node, redo_change
 from .store import GraphStore, RevisionInfo
 
-__all__ = ["guarded_apply", "guarded_revert", "new_findings"]
+__all__ = ["draft", "guarded_apply", "guarded_revert", "new_findings"]
 
 
 class _ContentReader:
@@ -58,6 +58,20 @@ def new_findings(before: list[Finding], after: GraphContent) -> list[Finding]:
     return [f for f in lint_content(after) if f not in known]
 
 
+def draft(
+    store: GraphStore, changes: ChangeSet, expected_revision: int
+) -> tuple[GraphContent, list[Finding]]:
+    """The graph as ``changes`` would leave it, and the lint findings they would add.
+
+    Nothing is written: the editor previews a reply on this content before
+    a senior saves. ChangeSetInvalid or StaleRevision as ``guarded_apply``.
+    """
+    content, before = _current(store, expected_revision)
+    for change in plan_changeset(changes, _ContentReader(content)):
+        redo_change(content, change)
+    return content, new_findings(before, content)
+
+
 def guarded_apply(
     store: GraphStore,
     changes: ChangeSet,
@@ -67,10 +81,8 @@ def guarded_apply(
     message: str = "",
 ) -> RevisionInfo:
     """Apply ``changes`` unless they add lint findings (ChangeSetInvalid lists them)."""
-    content, before = _current(store, expected_revision)
-    for change in plan_changeset(changes, _ContentReader(content)):
-        redo_change(content, change)
-    if found := new_findings(before, content):
+    _, found = draft(store, changes, expected_revision)
+    if found:
         raise ChangeSetInvalid(found)
     return store.apply(changes, expected_revision=expected_revision, author=author, message=message)
 
