@@ -18,7 +18,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from graph.store import open_store
-from web import pages
+from web import pages, render_error
 
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
@@ -44,6 +44,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(Path(app.config["KGDIAG_DB"]))
     register_error_handlers(app)
+    app.extensions["kgdiag_error_page"] = render_error
     csrf = CSRFProtect(app)
     csrf.exempt(v1)  # bearer tokens, not cookies: no cross-site request can carry one
     csrf.exempt(health)

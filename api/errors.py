@@ -1,5 +1,8 @@
 """The one JSON error shape, for every error the API returns.
 
+Browsers on the pages get the same error as a page instead (the app puts a
+renderer in ``app.extensions["kgdiag_error_page"]``).
+
 ``{"error": {"code": ..., "message": ..., "details": [...]}}`` -- shops' scripts
 parse one shape, so every error path goes through :func:`error_response`,
 including Flask's own 404/405 and crashes.
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from diagnostics.engine import RequestInvalid, UnknownSymptom
@@ -52,12 +55,26 @@ def error_response(
     details: Sequence[Any] = (),
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    body = {"error": {"code": code, "message": message, "details": list(details)}}
-    response = jsonify(body)
-    response.status_code = status
+    page = current_app.extensions.get("kgdiag_error_page")
+    if page is not None and _wants_page():
+        response = make_response(page(status, message), status)
+    else:
+        body = {"error": {"code": code, "message": message, "details": list(details)}}
+        response = jsonify(body)
+        response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _wants_page() -> bool:
+    """A browser on the pages gets an error page; the API and scripts get JSON."""
+    if request.blueprint is not None:
+        return request.blueprint == "pages"
+    if request.path.startswith(("/v1/", "/healthz")):
+        return False
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html"
 
 
 def register_error_handlers(app: Flask) -> None:

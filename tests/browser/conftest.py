@@ -1,0 +1,88 @@
+"""Debian's chromium through playwright, a real server, and a logged-in page.
+
+Skipped, with the reason printed, where chromium is not installed; `make test`
+installs it (with fonts-noto-cjk) when it runs as root, as CI does.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from graph.sqlite import SqliteStore
+
+from ..conftest import REPO
+from ..server import running_server
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = REPO / "build" / "screenshots"
+
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Skip every browser test, saying why, where chromium is missing."""
+    if shutil.which(CHROMIUM) is not None:
+        return
+    reason = f"{CHROMIUM} is not installed (make test installs chromium and fonts-noto-cjk as root)"
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        launched = play.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def server(store: SqliteStore) -> Iterator[str]:
+    with running_server(store.path, "--workers", "1") as base:
+        yield base
+
+
+@pytest.fixture()
+def login(store: SqliteStore, browser: Any, server: str) -> Iterator[Callable[[str], Any]]:
+    """``login(role)``: a fresh page logged in with a new token of that role."""
+    contexts = []
+
+    def open_as(role: str) -> Any:
+        token = store.create_token(role, f"browser-{role}")
+        context = browser.new_context(
+            base_url=server, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+        contexts.append(context)
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#token", token)
+        page.click("#login")
+        page.wait_for_url(f"{server}/")
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Save the whole page under build/screenshots/, after checking CJK glyphs exist.
+
+    ``document.fonts.check`` is false when no installed font has the glyphs,
+    which is exactly when chromium would draw tofu boxes.
+    """
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '卡密无效')")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

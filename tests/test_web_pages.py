@@ -1,0 +1,197 @@
+"""The pages without a browser: roles, CSRF, errors, the shipped examples and labels,
+the editor's field mapping and practice scoring."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+
+from api import create_app
+from diagnostics.knowledge import Knowledge
+from diagnostics.practice import Scenario, board, score
+from graph.snapshot import Snapshot, thaw
+from graph.sqlite import SqliteStore
+from web.examples import examples
+from web.fields import editable_fields, form_to_data
+from web.i18n import LABELS
+
+from .conftest import SHARED
+
+
+def _client(store: SqliteStore, role: str, csrf: bool = False) -> FlaskClient:
+    app = create_app({"KGDIAG_DB": str(store.path), "WTF_CSRF_ENABLED": csrf})
+    client = app.test_client()
+    if role:
+        token = store.create_token(role, f"pages-{role}")
+        with client.session_transaction() as session:
+            session["token"] = token
+    return client
+
+
+def test_the_shipped_examples_are_the_contracts() -> None:
+    contract = yaml.safe_load((SHARED / "examples" / "cases.yaml").read_text(encoding="utf-8"))
+    assert list(examples()) == contract
+
+
+def test_every_label_has_chinese_and_english() -> None:
+    for key, texts in LABELS.items():
+        assert set(texts) == {"zh", "en"}, key
+        assert all(isinstance(v, str) and v.strip() for v in texts.values()), key
+
+
+def test_every_label_a_template_uses_exists() -> None:
+    from pathlib import Path
+
+    from web import __file__ as web_init
+
+    used: set[str] = set()
+    for path in (Path(web_init).parent / "templates").glob("*.html"):
+        used |= set(re.findall(r"\bt\('([a-z_]+)'\)", path.read_text(encoding="utf-8")))
+    for path in Path(web_init).parent.glob("*.py"):
+        used |= set(re.findall(r'\bt\("([a-z_]+)"\)', path.read_text(encoding="utf-8")))
+    assert used and used <= set(LABELS), sorted(used - set(LABELS))
+
+
+def test_form_posts_without_csrf_token_are_refused(store: SqliteStore) -> None:
+    client = _client(store, "senior", csrf=True)
+    revision = store.revision()
+    for url in ("/login", "/", "/outcome", "/edit/card_key_invalid", "/revert"):
+        response = client.post(url, data={"revision": str(revision)})
+        assert response.status_code == 400, url
+        assert "CSRF" in response.get_data(as_text=True)
+    assert store.revision() == revision
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/edit"),
+        ("GET", "/edit/card_key_invalid"),
+        ("POST", "/edit/card_key_invalid"),
+        ("POST", "/edit/card_key_invalid/edges"),
+        ("GET", "/history"),
+        ("GET", "/history/1"),
+        ("POST", "/revert"),
+    ],
+)
+def test_an_agent_is_refused_every_editor_page(store: SqliteStore, method: str, url: str) -> None:
+    client = _client(store, "agent")
+    revision = store.revision()
+    data = {"revision": str(revision), "f.title.zh": "x", "action": "unlink", "to_revision": "1"}
+    response = client.open(url, method=method, data=data, headers={"Accept": "text/html"})
+    assert response.status_code == 403
+    assert response.content_type.startswith("text/html")
+    assert store.revision() == revision
+
+
+def test_pages_need_a_login_and_errors_are_pages(store: SqliteStore) -> None:
+    anonymous = _client(store, "")
+    response = anonymous.get("/train")
+    assert response.status_code == 302 and "/login?next=/train" in response.headers["Location"]
+    senior = _client(store, "senior")
+    missing = senior.get("/edit/no_such_node", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "no_such_node" in missing.get_data(as_text=True)
+    assert missing.content_type.startswith("text/html")
+    api = senior.get("/v1/nope", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+
+
+def test_login_never_redirects_off_site(store: SqliteStore) -> None:
+    client = _client(store, "", csrf=False)
+    token = store.create_token("agent", "redirect")
+    response = client.post("/login?next=//evil.example/x", data={"token": token})
+    assert response.headers["Location"] == "/"
+
+
+def test_the_editor_round_trips_a_node_unchanged(snapshot: Snapshot) -> None:
+    for node_id in ("card_key_invalid", "paste_format_error", "key_paste_noise", "send_clean_key"):
+        data = thaw(snapshot.node(node_id))
+        form: dict[str, str] = {}
+        for field in editable_fields(data):
+            for lang, value in field.values.items():
+                form[field.input_name(lang)] = value
+        assert form_to_data(data, form) == data, node_id
+
+
+def test_the_editor_maps_phrases_cel_and_numbers(snapshot: Snapshot) -> None:
+    data = thaw(snapshot.node("card_key_invalid"))
+    names = [f.name for f in editable_fields(data)]
+    assert names[:3] == ["title", "description", "phrases"]
+    assert {"fits_order", "service_level.first_response_minutes"} <= set(names)
+    changed = form_to_data(
+        data,
+        {
+            "f.phrases.zh": "卡密无效\r\n\r\n  按钮是灰的  ",
+            "f.fits_order": " true ",
+            "f.service_level.first_response_minutes": "7",
+        },
+    )
+    assert changed["phrases"]["zh"] == ["卡密无效", "按钮是灰的"]
+    assert changed["phrases"]["en"] == data["phrases"]["en"]
+    assert changed["fits_order"] == "true"
+    assert changed["service_level"]["first_response_minutes"] == 7
+    assert data["phrases"]["zh"] != changed["phrases"]["zh"]  # the input is not mutated
+
+
+def _scenario(case_id: str) -> Scenario:
+    case = next(c for c in examples() if c["id"] == case_id)
+    return Scenario(
+        case_id, "", case["request"], case["expect"]["symptom"], case["expect"]["cause"]
+    )
+
+
+def test_practice_scores_a_detour_against_the_engine(snapshot: Snapshot) -> None:
+    played = board(snapshot, _scenario("ex-02"), Knowledge(), by_hand=True)
+    assert not played.system_cards  # by hand, the trainee does every check
+    decisive = played.cards["product_region_differs"]
+    assert decisive.finds and decisive.result == "fail" and decisive.minutes > 0
+    direct = score(played, ["product_region_differs"])
+    detour = score(played, ["check_redemption_record", "product_region_differs"])
+    assert direct.found_at == 0 and detour.found_at == 1
+    assert detour.minutes == direct.minutes + played.cards["check_redemption_record"].minutes
+    assert direct.engine_minutes == detour.engine_minutes
+    assert detour.expected > direct.expected  # the detour costs on average too
+    # The engine's greedy order is no worse in expectation than the trainee's detour.
+    assert detour.engine_expected <= detour.expected + 1e-9
+    with pytest.raises(ValueError, match="not a check"):
+        score(played, ["no_such_check"])
+
+
+def test_practice_as_in_the_console_shows_the_systems_checks(snapshot: Snapshot) -> None:
+    played = board(snapshot, _scenario("ex-01"), Knowledge())
+    done = {c.id: c for c in played.system_cards}
+    assert done["key_paste_noise"].finds and done["key_paste_noise"].minutes == 0
+    assert "key_paste_noise" not in {c.id for c in played.open_cards}
+    assert score(played, []).system_found
+
+
+def test_practice_on_a_recorded_outcome(store: SqliteStore) -> None:
+    client = _client(store, "agent")
+    store.records.record_outcome(
+        author="t",
+        case_id=None,
+        symptom="card_key_invalid",
+        cause="region_lock",
+        resolution=_first_fix(store, "region_lock"),
+        product="apple-us-50",
+        supplier=None,
+        order_no="P1",
+        note="",
+        graph_revision=store.revision(),
+    )
+    listing = client.get("/practice").get_data(as_text=True)
+    scenario = re.search(r'data-scenario="(case-\d+)"', listing)
+    assert scenario is not None
+    page = client.post(
+        f"/practice/{scenario.group(1)}", data={"path": "", "guess": "region_lock"}
+    ).get_data(as_text=True)
+    assert 'data-cause="region_lock"' in page and "判断正确" in page
+
+
+def _first_fix(store: SqliteStore, cause: str) -> str:
+    fixes: list[Any] = sorted(store.snapshot().out_edges(cause, "resolved_by"))
+    return str(fixes[0][0])

@@ -1,0 +1,68 @@
+"""The pages' blueprint, who is logged in, and the role gate every page view uses.
+
+Login is by API token, kept in the signed session cookie; the role is read
+from the store on every request, so a revoked token logs its page session
+out at once. The role rule is the API's own (``api.auth.role_allows``): a
+page can never allow what the endpoint behind it refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, redirect, request, session, url_for
+
+from api.auth import role_allows
+from api.common import store
+from api.errors import ApiError
+from graph.store import TokenInfo
+
+from .i18n import page_lang, t
+
+__all__ = ["current_user", "page_role", "pages"]
+
+pages = Blueprint(
+    "pages",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/assets",
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_user() -> TokenInfo | None:
+    """The live token of this page session, or None."""
+    token = session.get("token")
+    return store().verify_token(token) if isinstance(token, str) else None
+
+
+def page_role(role: str) -> Callable[[F], F]:
+    """Send to the login page without a live token; 403 below ``role``."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            who = current_user()
+            if who is None:
+                return redirect(url_for("pages.login", next=request.path))
+            if not role_allows(who.role, role):
+                raise ApiError(403, "forbidden", t("needs_role").format(role=role))
+            return view(who, *args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+@pages.app_context_processor
+def _labels() -> dict[str, Any]:
+    who = current_user()
+    return {
+        "t": t,
+        "lang": page_lang(),
+        "who": who,
+        "can_edit": who is not None and role_allows(who.role, "senior"),
+    }

@@ -1,0 +1,173 @@
+"""The agent console: an order and the customer's words in, the API's answer out.
+
+The page calls ``diagnose_case`` exactly as ``POST /v1/diagnose`` does. The
+first diagnosis files the case; recording a manual check result diagnoses
+again with that evidence (the ranking moves at once) without filing a second
+case, and the outcome form files the confirmed cause on the same case.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from api.common import settings, store
+from diagnostics.casework import diagnose_case, record_outcome
+from diagnostics.engine import RequestInvalid, UnknownSymptom
+from graph.errors import ChangeSetInvalid, NotFound
+from graph.snapshot import Snapshot
+from graph.store import TokenInfo
+
+from .blueprint import page_role, pages
+from .examples import example, examples
+from .i18n import page_lang, t
+
+__all__: list[str] = []
+
+SOURCES = ("facts", "dujiaoka", "acg_faka")
+
+
+def _form() -> dict[str, str]:
+    values = request.values
+    form = {
+        "order": values.get("order", ""),
+        "source": values.get("source", "facts"),
+        "message": values.get("message", ""),
+        "evidence": values.get("evidence", "{}"),
+        "case_id": values.get("case_id", ""),
+        "example": values.get("example", ""),
+    }
+    if form["source"] not in SOURCES:
+        form["source"] = "facts"
+    return form
+
+
+def _from_example(form: dict[str, str]) -> None:
+    """Fill the form from the picked example: its order (as JSON) and its words."""
+    case = example(form["example"])
+    if case is None:
+        return
+    body = dict(case["request"])
+    form["message"] = str(body.pop("message", ""))
+    form["order"] = json.dumps(body, ensure_ascii=False, indent=2)
+    form["source"] = "facts"
+    form["evidence"] = "{}"
+    form["case_id"] = ""
+
+
+def _evidence(form: Mapping[str, str]) -> dict[str, str]:
+    try:
+        raw = json.loads(form["evidence"] or "{}")
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): str(v) for k, v in raw.items() if v in ("pass", "fail")}
+
+
+def _body(form: Mapping[str, str], evidence: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """The diagnose request the form describes, or the problems that stop it."""
+    body: dict[str, Any] = {}
+    try:
+        order = json.loads(form["order"]) if form["order"].strip() else None
+    except json.JSONDecodeError as err:
+        return {}, [f"{t('bad_json')} ({err.msg}, {err.lineno}:{err.colno})"]
+    if order is not None and not isinstance(order, dict):
+        return {}, [t("bad_json")]
+    if isinstance(order, dict):
+        if form["source"] in ("dujiaoka", "acg_faka"):
+            body.update(order_source=form["source"], order_row=order)
+        elif "order_no" in order:
+            body["order"] = order
+        else:  # a whole request body (an example case's "request")
+            body.update(order)
+    if form["message"].strip():
+        body["message"] = form["message"]
+    if evidence:
+        body["evidence"] = {**body.get("evidence", {}), **evidence}
+    return body, []
+
+
+def outcome_choices(snapshot: Snapshot, symptom: str, lang: str) -> list[tuple[str, str]]:
+    """Every (cause, resolution) pair the graph allows for ``symptom``, as form options."""
+    choices = []
+    for cause, _ in sorted(snapshot.out_edges(symptom, "caused_by")):
+        fixes = sorted(snapshot.out_edges(cause, "resolved_by"), key=lambda e: (e[1]["rank"], e[0]))
+        for resolution, _ in fixes:
+            label = f"{snapshot.title(cause, lang)} → {snapshot.title(resolution, lang)}"
+            choices.append((f"{cause}|{resolution}", label))
+    return choices
+
+
+@pages.route("/", methods=["GET", "POST"])
+@page_role("agent")
+def console(who: TokenInfo) -> ResponseReturnValue:
+    """Paste an order (or pick an example) and the customer's words; record checks."""
+    form = _form()
+    if request.method == "GET" and form["example"]:
+        _from_example(form)
+    evidence = _evidence(form)
+    recorded = request.form.get("record", "")
+    check, _, result = recorded.partition(":")
+    if result in ("pass", "fail"):
+        evidence[check] = result
+    elif recorded == "clear":
+        evidence = {}
+    form["evidence"] = json.dumps(evidence)
+    answer: dict[str, Any] | None = None
+    problems: list[str] = []
+    choices: list[tuple[str, str]] = []
+    if request.method == "POST":
+        body, problems = _body(form, evidence)
+        if not problems:
+            try:
+                answer = diagnose_case(
+                    store(),
+                    body,
+                    role=who.role,
+                    author=f"{who.name} ({who.role})",
+                    settings=settings(),
+                    record=not form["case_id"],
+                )
+            except RequestInvalid as err:
+                problems = [f"{p.path}: {p.message}" for p in err.problems]
+            except UnknownSymptom as err:
+                problems = [str(err)]
+        if answer is not None:
+            form["case_id"] = str(answer.get("case_id") or form["case_id"])
+            symptom = (answer.get("symptom") or {}).get("id")
+            if symptom:
+                choices = outcome_choices(store().snapshot(), symptom, page_lang())
+    return render_template(
+        "console.html",
+        form=form,
+        answer=answer,
+        problems=problems,
+        evidence=evidence,
+        choices=choices,
+        examples=examples(),
+    )
+
+
+@pages.post("/outcome")
+@page_role("agent")
+def outcome(who: TokenInfo) -> ResponseReturnValue:
+    """File how the case ended (the confirmed cause and the resolution used)."""
+    cause, _, resolution = request.form.get("pair", "").partition("|")
+    body: dict[str, Any] = {"cause": cause, "resolution": resolution}
+    case_id = request.form.get("case_id", "")
+    if case_id.isdigit() and len(case_id) < 16:
+        body["case_id"] = int(case_id)
+    if request.form.get("note", "").strip():
+        body["note"] = request.form["note"].strip()[:2000]
+    try:
+        record_outcome(store(), body, author=f"{who.name} ({who.role})", settings=settings())
+    except (ChangeSetInvalid, NotFound) as err:
+        flash(f"{t('outcome_refused')}: {err}", "error")
+    else:
+        flash(t("outcome_saved"), "ok")
+    return redirect(url_for("pages.console"))
