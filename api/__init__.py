@@ -18,7 +18,6 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from graph.store import open_store
-from web import pages, render_error
 
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
@@ -30,6 +29,9 @@ __all__ = ["create_app"]
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``KGDIAG_DB`` names the store (it must exist)."""
+    # The pages build on this package's modules, so they are imported here, not above.
+    from web import pages, render_error
+
     app = Flask(__name__)
     for setting in SETTINGS:
         raw = os.environ.get(setting.name)

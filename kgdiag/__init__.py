@@ -5,4 +5,4 @@ the top-level packages ``graph``, ``diagnostics``, ``schema``, ``seed``,
 ``adapters`` and ``api``.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -34,6 +34,14 @@ def test_plain_install_lints_the_shipped_seed(tmp_path: Path) -> None:
     assert (target / "schema" / "order.schema.json").exists()
     assert (target / "schema" / "diagnose_request.yaml").exists()
     assert (target / "diagnostics" / "language.yaml").exists()
+    for page_file in (
+        "examples.yaml",
+        "labels.yaml",
+        "static/train.js",
+        "templates/edit_node.html",
+    ):
+        assert (target / "web" / page_file).exists(), page_file
+    assert (target / "web" / "static" / "vendor" / "cytoscape.min.js").exists()
     env = {**os.environ, "PYTHONPATH": str(target)}
     env.pop("KGDIAG_DB", None)
     result = subprocess.run(

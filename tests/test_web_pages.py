@@ -195,3 +195,79 @@ def test_practice_on_a_recorded_outcome(store: SqliteStore) -> None:
 def _first_fix(store: SqliteStore, cause: str) -> str:
     fixes: list[Any] = sorted(store.snapshot().out_edges(cause, "resolved_by"))
     return str(fixes[0][0])
+
+
+def test_a_senior_links_and_unlinks_through_the_gate(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    edges = "/edit/region_lock/edges"
+    linked = client.post(
+        edges,
+        data={
+            "revision": str(revision),
+            "action": "link",
+            "type": "tested_by",
+            "target": "key_paste_noise",
+            "data": "p_fail: 0.2",
+            "message": "地区问题有时也伴随粘贴错误",
+        },
+        follow_redirects=True,
+    )
+    assert "已保存" in linked.get_data(as_text=True)
+    assert dict(store.snapshot().out_edges("region_lock", "tested_by"))["key_paste_noise"] == {
+        "p_fail": 0.2
+    }
+    assert store.history(limit=1)[0].author == "pages-senior (senior)"
+
+    # The only resolution of a cause cannot be unlinked: lint would fail.
+    only = [r for r, _ in store.snapshot().out_edges("paste_format_error", "resolved_by")]
+    assert len(only) == 1
+    refused = client.post(
+        "/edit/paste_format_error/edges",
+        data={
+            "revision": str(revision + 1),
+            "action": "unlink",
+            "source": "paste_format_error",
+            "target": only[0],
+        },
+        follow_redirects=True,
+    )
+    assert "cause without resolutions" in refused.get_data(as_text=True)
+    assert store.revision() == revision + 1
+
+    unlinked = client.post(
+        edges,
+        data={
+            "revision": str(revision + 1),
+            "action": "unlink",
+            "source": "region_lock",
+            "target": "key_paste_noise",
+        },
+        follow_redirects=True,
+    )
+    assert "已保存" in unlinked.get_data(as_text=True)
+    assert "key_paste_noise" not in dict(store.snapshot().out_edges("region_lock", "tested_by"))
+
+    stale = client.post(
+        edges,
+        data={"revision": str(revision), "action": "unlink", "target": "key_paste_noise"},
+        follow_redirects=True,
+    )
+    assert f"expected revision {revision}" in stale.get_data(as_text=True)
+    assert store.revision() == revision + 2
+
+
+def test_bad_edge_yaml_is_named_not_a_crash(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    page = client.post(
+        "/edit/region_lock/edges",
+        data={
+            "revision": str(store.revision()),
+            "action": "link",
+            "type": "tested_by",
+            "target": "key_paste_noise",
+            "data": "p_fail: [unclosed",
+        },
+        follow_redirects=True,
+    )
+    assert page.status_code == 200 and "not valid YAML" in page.get_data(as_text=True)

@@ -77,12 +77,27 @@ def login(store: SqliteStore, browser: Any, server: str) -> Iterator[Callable[[s
         context.close()
 
 
-def screenshot(page: Any, name: str) -> None:
-    """Save the whole page under build/screenshots/, after checking CJK glyphs exist.
+NO_TOFU = """() => {
+  const canvas = document.createElement('canvas');
+  canvas.width = 48;
+  canvas.height = 48;
+  const g = canvas.getContext('2d');
+  const family = getComputedStyle(document.body).fontFamily;
+  const draw = (ch) => {
+    g.clearRect(0, 0, 48, 48);
+    g.font = '36px ' + family;
+    g.fillText(ch, 4, 40);
+    return g.getImageData(0, 0, 48, 48).data.join(',');
+  };
+  const tofu = draw('\\uFFFF');
+  return [...'卡密无效诊断'].every((ch) => draw(ch) !== tofu);
+}"""
+"""True when the page's font draws Chinese: no glyph may look like the box of
+U+FFFF, a code point no font has (that box is what chromium draws as tofu)."""
 
-    ``document.fonts.check`` is false when no installed font has the glyphs,
-    which is exactly when chromium would draw tofu boxes.
-    """
-    assert page.evaluate("document.fonts.check('16px \"Noto Sans CJK SC\"', '卡密无效')")
+
+def screenshot(page: Any, name: str) -> None:
+    """Save the whole page under build/screenshots/, after checking CJK renders."""
+    assert page.evaluate(NO_TOFU), "Chinese renders as tofu boxes: install fonts-noto-cjk"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)

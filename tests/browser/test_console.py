@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from playwright.sync_api import expect
+
 from graph.sqlite import SqliteStore
 
 from .conftest import screenshot
@@ -25,29 +27,51 @@ def test_agent_diagnoses_an_example_and_copies_the_reply(
     reply = page.locator("#reply").inner_text()
     assert reply and "sup-" not in reply.lower()
     page.click("#copy")
-    assert page.locator("#copy").inner_text() == "已复制"
+    expect(page.locator("#copy")).to_have_text("已复制")  # the clipboard write is async
     assert page.evaluate("navigator.clipboard.readText()") == reply
     screenshot(page, "console")
     case_id = page.locator("#case-id").inner_text()
     assert store.records.get_case(int(case_id)) is not None
 
-    # A manual result re-ranks at once, on the same case (no second case filed).
-    before = [li.get_attribute("data-cause") for li in causes.all()]
-    page.locator("li[data-check=query_channel_order] button.pass-button").click()
-    assert "正常" in page.locator("li[data-check=query_channel_order] .result").inner_text()
-    after = [li.get_attribute("data-cause") for li in page.locator("#causes > li").all()]
-    percent_before = page.locator("#causes > li .pct").first.inner_text()
-    assert page.locator("#case-id").inner_text() == case_id
-    page.locator("li[data-check=escalate_supplier] button.fail-button").click()
-    assert page.locator("#causes > li .pct").first.inner_text() != percent_before or after != before
+    page.click("#lang-switch")
+    assert page.locator("#diagnose").inner_text() == "Diagnose"
 
-    # The outcome is filed on the case and says so.
+
+def _percent(page: Any, cause: str) -> int:
+    return int(page.locator(f"#causes > li[data-cause={cause}] .pct").inner_text().rstrip("%"))
+
+
+def test_a_recorded_check_re_ranks_and_the_outcome_is_filed(
+    login: Callable[[str], Any], store: SqliteStore
+) -> None:
+    page = login("agent")
+    page.select_option("#example", "ex-08")
+    page.click("#load-example")
+    page.click("#diagnose")
+    case_id = page.locator("#case-id").inner_text()
+    assert (
+        page.locator("#causes > li").first.get_attribute("data-cause") == "topup_processing_delay"
+    )
+    before = _percent(page, "topup_processing_delay"), _percent(page, "manual_queue_backlog")
+
+    page.locator("li[data-check=manual_order_overdue] button.fail-button").click()
+    check = page.locator("li[data-check=manual_order_overdue]")
+    assert "发现异常" in check.locator(".result").inner_text()
+    assert "客服记录" in check.inner_text()
+    after = _percent(page, "topup_processing_delay"), _percent(page, "manual_queue_backlog")
+    assert after[0] < before[0] and after[1] > before[1]
+    assert page.locator("#case-id").inner_text() == case_id  # the same case, not a new one
+    assert [c.id for c in store.records.cases(since="2000", until="9999")] == [int(case_id)]
+
+    page.select_option("#pair", index=0)
+    chosen = page.locator("#pair").input_value()
+    page.fill("#note", "渠道排队，已催单")
     page.click("#save-outcome")
     assert "已记录" in page.locator(".flash.ok").inner_text()
     outcomes = store.records.outcomes(since="2000", until="9999")
-    assert [(o.case_id, o.cause) for o in outcomes] == [(int(case_id), after[0])]
-    page.click("#lang-switch")
-    assert page.locator("#diagnose").inner_text() == "Diagnose"
+    assert [(o.case_id, f"{o.cause}|{o.resolution}", o.note) for o in outcomes] == [
+        (int(case_id), chosen, "渠道排队，已催单")
+    ]
 
 
 def test_customer_text_is_escaped(login: Callable[[str], Any]) -> None:
@@ -67,4 +91,5 @@ def test_wrong_token_is_refused(browser: Any, server: str) -> None:
     page.fill("#token", "wrong")
     page.click("#login")
     assert page.locator("[role=alert]").inner_text() == "令牌无效或已吊销"
+    screenshot(page, "login")
     page.close()

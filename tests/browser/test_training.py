@@ -16,7 +16,11 @@ def _click_node(page: Any, node_id: str) -> None:
     )
     where = page.evaluate("id => window.kgdiagGraph.getElementById(id).renderedPosition()", node_id)
     box = page.locator("#graph").bounding_box()
-    page.evaluate("dy => window.scrollBy(0, dy)", box["y"] + where["y"] - 400)
+    # resize() drops cytoscape's cached container offset, which a scroll makes stale.
+    page.evaluate(
+        "dy => { window.scrollBy(0, dy); window.kgdiagGraph.resize(); }",
+        box["y"] + where["y"] - 400,
+    )
     box = page.locator("#graph").bounding_box()
     page.mouse.click(box["x"] + where["x"], box["y"] + where["y"])
     page.wait_for_function(
