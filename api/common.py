@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, g
 
 from diagnostics.casework import Settings
 from diagnostics.conditions import parse_time
-from graph.store import GraphStore
+from graph.store import GraphStore, TokenInfo
 
 __all__ = [
     "author",
@@ -42,9 +42,14 @@ def settings() -> Settings:
     )
 
 
+def token_author(token: TokenInfo) -> str:
+    """A token as the audit log and the records name its holder: name and role."""
+    return f"{token.name} ({token.role})"
+
+
 def author() -> str:
-    """Who is calling, as the audit log and the records name them: the token's name."""
-    return f"{g.kgdiag_token.name} ({g.kgdiag_token.role})"
+    """Who is calling this API request (the pages pass their session's token)."""
+    return token_author(g.kgdiag_token)
 
 
 def tagged(response: Response, revision: int) -> Response:

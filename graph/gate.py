@@ -23,9 +23,10 @@ from .errors import ChangeSetInvalid, StaleRevision
 from .integrity import plan_changeset
 from .lint import lint_content
 from .model import ChangeSet, Edge, EdgeKey, GraphContent, Node, redo_change
+from .snapshot import Snapshot
 from .store import GraphStore, RevisionInfo
 
-__all__ = ["draft", "guarded_apply", "guarded_revert", "new_findings"]
+__all__ = ["draft", "guarded_apply", "guarded_revert", "new_findings", "snapshot_findings"]
 
 
 class _ContentReader:
@@ -44,12 +45,17 @@ class _ContentReader:
         return [e for e in self.content.edges.values() if node_id in (e.source, e.target)]
 
 
+def snapshot_findings(snapshot: Snapshot) -> list[Finding]:
+    """The lint findings of a snapshot, computed once per revision."""
+    found: list[Finding] = snapshot.derived("lint", lambda snap: lint_content(snap.content()))
+    return found
+
+
 def _current(store: GraphStore, expected_revision: int) -> tuple[GraphContent, list[Finding]]:
     snapshot = store.snapshot()
     if snapshot.revision != expected_revision:
         raise StaleRevision(expected_revision, snapshot.revision)
-    findings = snapshot.derived("lint", lambda snap: lint_content(snap.content()))
-    return snapshot.content(), findings
+    return snapshot.content(), snapshot_findings(snapshot)
 
 
 def new_findings(before: list[Finding], after: GraphContent) -> list[Finding]:

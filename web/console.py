@@ -15,7 +15,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from api.common import settings, store
+from api.common import settings, store, token_author
 from diagnostics.casework import diagnose_case, record_outcome
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound
@@ -129,7 +129,7 @@ def console(who: TokenInfo) -> ResponseReturnValue:
                     store(),
                     body,
                     role=who.role,
-                    author=f"{who.name} ({who.role})",
+                    author=token_author(who),
                     settings=settings(),
                     record=not form["case_id"],
                 )
@@ -165,7 +165,7 @@ def outcome(who: TokenInfo) -> ResponseReturnValue:
     if request.form.get("note", "").strip():
         body["note"] = request.form["note"].strip()[:2000]
     try:
-        record_outcome(store(), body, author=f"{who.name} ({who.role})", settings=settings())
+        record_outcome(store(), body, author=token_author(who), settings=settings())
     except (ChangeSetInvalid, NotFound) as err:
         flash(f"{t('outcome_refused')}: {err}", "error")
     else:

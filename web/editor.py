@@ -19,12 +19,12 @@ import yaml
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from api.common import settings, store
+from api.common import settings, store, token_author
 from diagnostics.browse import search
 from diagnostics.casework import knowledge_of
 from diagnostics.engine import RequestInvalid, diagnose_body
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision
-from graph.gate import draft, guarded_apply, guarded_revert
+from graph.gate import draft, guarded_apply, guarded_revert, snapshot_findings
 from graph.model import ChangeSet, parse_changeset
 from graph.snapshot import Snapshot, build_snapshot, thaw
 from graph.store import TokenInfo
@@ -39,10 +39,6 @@ from .i18n import page_lang, t
 __all__: list[str] = []
 
 NODE_TYPES = ("Symptom", "Cause", "Check", "Resolution", "System")
-
-
-def _author(who: TokenInfo) -> str:
-    return f"{who.name} ({who.role})"
 
 
 def _node(snapshot: Snapshot, node_id: str) -> dict[str, Any]:
@@ -90,10 +86,7 @@ def _link_types(snapshot: Snapshot, node_id: str) -> list[dict[str, Any]]:
 
 
 def _node_findings(snapshot: Snapshot, node_id: str) -> list[Finding]:
-    from graph.lint import lint_content
-
-    findings = snapshot.derived("lint", lambda snap: lint_content(snap.content()))
-    return [f for f in findings if f.where == node_id]
+    return [f for f in snapshot_findings(snapshot) if f.where == node_id]
 
 
 def _field_problems(findings: Sequence[Finding], node_id: str) -> dict[str, list[str]]:
@@ -180,7 +173,7 @@ def edit_node(who: TokenInfo, node_id: str) -> ResponseReturnValue:
                     source,
                     changes,
                     expected_revision=revision,
-                    author=_author(who),
+                    author=token_author(who),
                     message=request.form.get("message", "").strip()[:500],
                 )
                 flash(t("saved").format(revision=info.revision), "ok")
@@ -249,7 +242,7 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
             source,
             changes,
             expected_revision=_revision(),
-            author=_author(who),
+            author=token_author(who),
             message=form.get("message", "").strip()[:500],
         )
         flash(t("saved").format(revision=info.revision), "ok")
@@ -311,7 +304,7 @@ def revert(who: TokenInfo) -> ResponseReturnValue:
             store(),
             target,
             expected_revision=_revision(),
-            author=_author(who),
+            author=token_author(who),
             message=request.form.get("message", "").strip()[:500]
             or t("reverted_to").format(revision=target),
         )
