@@ -6,7 +6,7 @@ DB     ?= var/kgdiag.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck venv clean browser
+.PHONY: run test lint typecheck venv clean browser cypher-lint
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,17 @@ browser:
 		echo "could not install chromium: the browser tests will be skipped"; \
 	else echo "not root or no apt-get: the browser tests will be skipped"; fi
 
-test: $(VENV)/.test-installed lint typecheck browser
+# Neo4j's own Cypher linter (npm) checks every statement the Neo4j backend sends:
+# no Neo4j server can run in CI, so this is what catches a typo there.
+tools/cypher-lint/node_modules/.installed: tools/cypher-lint/package.json tools/cypher-lint/package-lock.json
+	npm ci --prefix tools/cypher-lint --no-audit --no-fund --loglevel=error
+	touch $@
+
+cypher-lint: $(VENV)/.test-installed tools/cypher-lint/node_modules/.installed
+	$(BIN)/python -m graph.neo4j_cypher | node tools/cypher-lint/lint.mjs
+
+test: $(VENV)/.test-installed lint typecheck cypher-lint browser
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache tools/cypher-lint/node_modules

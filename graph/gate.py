@@ -26,10 +26,17 @@ from .model import ChangeSet, Edge, EdgeKey, GraphContent, Node, redo_change
 from .snapshot import Snapshot
 from .store import GraphStore, RevisionInfo
 
-__all__ = ["draft", "guarded_apply", "guarded_revert", "new_findings", "snapshot_findings"]
+__all__ = [
+    "ContentReader",
+    "draft",
+    "guarded_apply",
+    "guarded_revert",
+    "new_findings",
+    "snapshot_findings",
+]
 
 
-class _ContentReader:
+class ContentReader:
     """A :class:`~graph.integrity.StateReader` over graph content in memory."""
 
     def __init__(self, content: GraphContent) -> None:
@@ -73,7 +80,7 @@ def draft(
     a senior saves. ChangeSetInvalid or StaleRevision as ``guarded_apply``.
     """
     content, before = _current(store, expected_revision)
-    for change in plan_changeset(changes, _ContentReader(content)):
+    for change in plan_changeset(changes, ContentReader(content)):
         redo_change(content, change)
     return content, new_findings(before, content)
 

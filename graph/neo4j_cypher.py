@@ -1,0 +1,354 @@
+"""Every Cypher statement the Neo4j backend sends, by name, with ``$parameters``.
+
+No statement is ever built from a value: labels and relationship types are
+written out here, one statement per type where Cypher cannot take them as
+parameters. Writes are batched with ``UNWIND $rows``. Each statement carries
+example parameters so that CI can check it with Neo4j's own linter
+(``tools/cypher-lint``, npm ``@neo4j-cypher/language-support``) against the
+schema below: a typo, an unknown label or an undefined variable fails CI
+even though no Neo4j server can run there.
+
+The model in Neo4j: ``(:KgNode:Symptom {id, type, title_zh, title_en, data})``
+and the other node types alike; relationships ``CAUSED_BY``, ``TESTED_BY``,
+``RESOLVED_BY``, ``DEPENDS_ON`` with ``{data}``; the audit log as
+``(:Revision {number, ...})`` with ``(:Change {revision, seq, ...})``; one
+``(:KgMeta {key: 'store'})`` holding the revision counter (its write lock
+serialises change-sets); ``:Token``, ``:Case``, ``:Outcome``, ``:SystemStatus``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["LABELS", "PROPERTY_KEYS", "RELATIONSHIPS", "STATEMENTS", "Statement", "lint_payload"]
+
+NODE_LABELS = ("Symptom", "Cause", "Check", "Resolution", "System")
+LABELS = (
+    "KgNode",
+    *NODE_LABELS,
+    "KgMeta",
+    "Revision",
+    "Change",
+    "Token",
+    "Case",
+    "Outcome",
+    "SystemStatus",
+)
+RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON")
+PROPERTY_KEYS = (
+    "id", "type", "title_zh", "title_en", "data", "key", "revision", "lock", "schema_version",
+    "next_token", "next_case", "next_outcome", "next_status", "number", "author", "at",
+    "message", "change_count", "reverted_to", "seq", "action", "kind", "before", "after",
+    "name", "role", "hash", "created_at", "revoked_at", "graph_revision", "symptom",
+    "top_cause", "confidence", "product", "supplier", "order_no", "case_id", "cause",
+    "resolution", "note", "system", "status", "eta", "source", "target",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement and example parameters of the right shapes (for the linter)."""
+
+    text: str
+    example: dict[str, Any] = field(default_factory=dict)
+
+
+_NODE = {"id": "x", "type": "Symptom", "title_zh": "标题", "title_en": "t", "data": "{}"}
+_EDGE = {"source": "a", "target": "b", "type": "caused_by", "data": "{}"}
+_CHANGE = {
+    "revision": 1,
+    "seq": 0,
+    "action": "add",
+    "kind": "node",
+    "key": '"x"',
+    "before": None,
+    "after": "{}",
+}
+_REVISION = {
+    "number": 1,
+    "author": "a",
+    "at": "2026-01-01T00:00:00+00:00",
+    "message": "",
+    "change_count": 1,
+    "reverted_to": None,
+}
+_CASE = {
+    "id": 1,
+    "at": "t",
+    "author": "a",
+    "graph_revision": 1,
+    "symptom": None,
+    "top_cause": None,
+    "confidence": 0.5,
+    "product": None,
+    "supplier": None,
+    "order_no": None,
+}
+_OUTCOME = {
+    "id": 1,
+    "at": "t",
+    "author": "a",
+    "case_id": None,
+    "symptom": "s",
+    "cause": "c",
+    "resolution": "r",
+    "product": None,
+    "supplier": None,
+    "order_no": None,
+    "note": "",
+    "graph_revision": 1,
+}
+_STATUS = {
+    "id": 1,
+    "system": "s",
+    "status": "down",
+    "note": "",
+    "eta": None,
+    "at": "t",
+    "author": "a",
+}
+
+
+def _label_statement(label: str) -> Statement:
+    # The label is one of NODE_LABELS, written into the text at import time, never a value.
+    return Statement(
+        f"UNWIND $ids AS id MATCH (n:KgNode {{id: id}}) "
+        f"REMOVE n:Symptom:Cause:Check:Resolution:System SET n:{label}",
+        {"ids": ["x"]},
+    )
+
+
+def _edge_statement(rel: str) -> Statement:
+    return Statement(
+        "UNWIND $rows AS row "
+        "MATCH (s:KgNode {id: row.source}) MATCH (t:KgNode {id: row.target}) "
+        f"CREATE (s)-[r:{rel}]->(t) SET r.type = row.type, r.data = row.data",
+        {"rows": [_EDGE]},
+    )
+
+
+STATEMENTS: dict[str, Statement] = {
+    # --- set-up (kgdiag neo4j init) ---------------------------------------------
+    "constraint_node_id": Statement(
+        "CREATE CONSTRAINT kg_node_id IF NOT EXISTS FOR (n:KgNode) REQUIRE n.id IS UNIQUE"
+    ),
+    "constraint_meta_key": Statement(
+        "CREATE CONSTRAINT kg_meta_key IF NOT EXISTS FOR (m:KgMeta) REQUIRE m.key IS UNIQUE"
+    ),
+    "constraint_revision": Statement(
+        "CREATE CONSTRAINT kg_revision IF NOT EXISTS FOR (r:Revision) REQUIRE r.number IS UNIQUE"
+    ),
+    "constraint_token_hash": Statement(
+        "CREATE CONSTRAINT kg_token_hash IF NOT EXISTS FOR (t:Token) REQUIRE t.hash IS UNIQUE"
+    ),
+    "constraint_case_id": Statement(
+        "CREATE CONSTRAINT kg_case_id IF NOT EXISTS FOR (c:Case) REQUIRE c.id IS UNIQUE"
+    ),
+    "index_node_type": Statement(
+        "CREATE INDEX kg_node_type IF NOT EXISTS FOR (n:KgNode) ON (n.type)"
+    ),
+    "index_change": Statement(
+        "CREATE INDEX kg_change IF NOT EXISTS FOR (c:Change) ON (c.revision, c.seq)"
+    ),
+    "index_case_at": Statement("CREATE INDEX kg_case_at IF NOT EXISTS FOR (c:Case) ON (c.at)"),
+    "index_outcome_at": Statement(
+        "CREATE INDEX kg_outcome_at IF NOT EXISTS FOR (o:Outcome) ON (o.at)"
+    ),
+    "index_outcome_pair": Statement(
+        "CREATE INDEX kg_outcome_pair IF NOT EXISTS FOR (o:Outcome) ON (o.symptom, o.cause)"
+    ),
+    "index_status_system": Statement(
+        "CREATE INDEX kg_status_system IF NOT EXISTS FOR (s:SystemStatus) ON (s.system, s.id)"
+    ),
+    "create_meta": Statement(
+        "MERGE (m:KgMeta {key: 'store'}) "
+        "ON CREATE SET m.revision = 0, m.lock = 0, m.schema_version = $schema_version, "
+        "m.next_token = 1, m.next_case = 1, m.next_outcome = 1, m.next_status = 1 "
+        "RETURN m.schema_version AS schema_version",
+        {"schema_version": "2"},
+    ),
+    # --- reading the graph --------------------------------------------------------
+    "meta": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) "
+        "RETURN m.revision AS revision, m.schema_version AS schema_version"
+    ),
+    "all_nodes": Statement("MATCH (n:KgNode) RETURN n.id AS id, n.type AS type, n.data AS data"),
+    "all_edges": Statement(
+        "MATCH (s:KgNode)-[r]->(t:KgNode) "
+        "RETURN s.id AS source, t.id AS target, r.type AS type, r.data AS data"
+    ),
+    "get_node": Statement(
+        "MATCH (n:KgNode {id: $id}) RETURN n.id AS id, n.type AS type, n.data AS data",
+        {"id": "x"},
+    ),
+    "get_edge": Statement(
+        "MATCH (s:KgNode {id: $source})-[r]->(t:KgNode {id: $target}) "
+        "RETURN s.id AS source, t.id AS target, r.type AS type, r.data AS data",
+        {"source": "a", "target": "b"},
+    ),
+    "edges_touching": Statement(
+        "MATCH (s:KgNode)-[r]->(t:KgNode) WHERE s.id = $id OR t.id = $id "
+        "RETURN s.id AS source, t.id AS target, r.type AS type, r.data AS data",
+        {"id": "x"},
+    ),
+    "symptom_paths": Statement(
+        # For people in Neo4j Browser (README): a symptom's whole tree as a graph.
+        "MATCH p = (s:Symptom {id: $symptom})-[:CAUSED_BY]->(:Cause)"
+        "-[:TESTED_BY|RESOLVED_BY|DEPENDS_ON]->() RETURN p",
+        {"symptom": "card_key_invalid"},
+    ),
+    # --- writing a revision (one transaction) -------------------------------------
+    "claim_revision": Statement(
+        # Writing the lock first takes the node's write lock, so the revision read
+        # after it is the committed one: two change-sets can never both win.
+        "MATCH (m:KgMeta {key: 'store'}) SET m.lock = m.lock + 1 "
+        "WITH m WHERE m.revision = $expected SET m.revision = $expected + 1 "
+        "RETURN m.revision AS revision",
+        {"expected": 0},
+    ),
+    "current_revision_locked": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) RETURN m.revision AS revision"
+    ),
+    "delete_edges": Statement(
+        "UNWIND $rows AS row "
+        "MATCH (:KgNode {id: row.source})-[r]->(:KgNode {id: row.target}) DELETE r",
+        {"rows": [{"source": "a", "target": "b"}]},
+    ),
+    "delete_nodes": Statement(
+        "UNWIND $ids AS id MATCH (n:KgNode {id: id}) DELETE n", {"ids": ["x"]}
+    ),
+    "upsert_nodes": Statement(
+        "UNWIND $rows AS row MERGE (n:KgNode {id: row.id}) "
+        "SET n.type = row.type, n.title_zh = row.title_zh, n.title_en = row.title_en, "
+        "n.data = row.data",
+        {"rows": [_NODE]},
+    ),
+    **{f"label_{label.lower()}": _label_statement(label) for label in NODE_LABELS},
+    **{f"create_{rel.lower()}": _edge_statement(rel) for rel in RELATIONSHIPS},
+    "create_revision": Statement(
+        "CREATE (r:Revision) SET r = $row",
+        {"row": _REVISION},
+    ),
+    "create_changes": Statement(
+        "UNWIND $rows AS row CREATE (c:Change) SET c = row",
+        {"rows": [_CHANGE]},
+    ),
+    # --- history ---------------------------------------------------------------------
+    "history": Statement(
+        "MATCH (r:Revision) WHERE $before IS NULL OR r.number < $before "
+        "RETURN r.number AS number, r.author AS author, r.at AS at, r.message AS message, "
+        "r.change_count AS change_count, r.reverted_to AS reverted_to "
+        "ORDER BY r.number DESC LIMIT $limit",
+        {"before": None, "limit": 50},
+    ),
+    "changes_of": Statement(
+        "MATCH (c:Change {revision: $revision}) "
+        "RETURN c.revision AS revision, c.seq AS seq, c.action AS action, c.kind AS kind, "
+        "c.key AS key, c.before AS before, c.after AS after ORDER BY c.seq",
+        {"revision": 1},
+    ),
+    "changes_after": Statement(
+        "MATCH (c:Change) WHERE c.revision > $revision "
+        "RETURN c.revision AS revision, c.seq AS seq, c.action AS action, c.kind AS kind, "
+        "c.key AS key, c.before AS before, c.after AS after "
+        "ORDER BY c.revision DESC, c.seq DESC",
+        {"revision": 1},
+    ),
+    # --- tokens -------------------------------------------------------------------
+    "create_token": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_token = m.next_token + 1 "
+        "WITH m.next_token - 1 AS id "
+        "CREATE (t:Token {id: id, name: $name, role: $role, hash: $hash, "
+        "created_at: $created_at}) RETURN t.id AS id",
+        {"name": "n", "role": "agent", "hash": "h", "created_at": "t"},
+    ),
+    "verify_token": Statement(
+        "MATCH (t:Token {hash: $hash}) WHERE t.revoked_at IS NULL "
+        "RETURN t.id AS id, t.name AS name, t.role AS role, t.created_at AS created_at, "
+        "t.revoked_at AS revoked_at",
+        {"hash": "h"},
+    ),
+    "revoke_token": Statement(
+        "MATCH (t:Token {name: $name}) WHERE t.revoked_at IS NULL "
+        "SET t.revoked_at = $at RETURN count(t) AS revoked",
+        {"name": "n", "at": "t"},
+    ),
+    "list_tokens": Statement(
+        "MATCH (t:Token) RETURN t.id AS id, t.name AS name, t.role AS role, "
+        "t.created_at AS created_at, t.revoked_at AS revoked_at ORDER BY t.id"
+    ),
+    # --- records --------------------------------------------------------------------
+    "next_id": Statement(
+        # $counter is one of next_case, next_outcome, next_status (checked in code).
+        "MATCH (m:KgMeta {key: 'store'}) SET m[$counter] = m[$counter] + 1 "
+        "RETURN m[$counter] - 1 AS id",
+        {"counter": "next_case"},
+    ),
+    "create_case": Statement("CREATE (c:Case) SET c = $row", {"row": _CASE}),
+    "get_case": Statement("MATCH (c:Case {id: $id}) RETURN c {.*} AS row", {"id": 1}),
+    "cases_between": Statement(
+        "MATCH (c:Case) WHERE c.at >= $since AND c.at < $until "
+        "RETURN c {.*} AS row ORDER BY c.at, c.id",
+        {"since": "a", "until": "b"},
+    ),
+    "create_outcome": Statement("CREATE (o:Outcome) SET o = $row", {"row": _OUTCOME}),
+    "outcomes_between": Statement(
+        "MATCH (o:Outcome) WHERE o.at >= $since AND o.at < $until "
+        "RETURN o {.*} AS row ORDER BY o.at, o.id LIMIT $limit",
+        {"since": "a", "until": "b", "limit": 10},
+    ),
+    "outcome_counts": Statement(
+        "MATCH (o:Outcome) RETURN o.symptom AS symptom, o.cause AS cause, count(o) AS n"
+    ),
+    "outcome_total": Statement("MATCH (o:Outcome) RETURN count(o) AS n"),
+    "similar_outcomes": Statement(
+        "MATCH (o:Outcome {symptom: $symptom, cause: $cause}) "
+        "WHERE ($product IS NOT NULL AND o.product = $product) "
+        "OR ($supplier IS NOT NULL AND o.supplier = $supplier) "
+        "RETURN o {.*} AS row ORDER BY o.at DESC, o.id DESC LIMIT $limit",
+        {"symptom": "s", "cause": "c", "product": None, "supplier": None, "limit": 3},
+    ),
+    "create_status": Statement("CREATE (s:SystemStatus) SET s = $row", {"row": _STATUS}),
+    "current_statuses": Statement(
+        "MATCH (s:SystemStatus) WITH s.system AS system, max(s.id) AS latest "
+        "MATCH (s:SystemStatus {system: system, id: latest}) "
+        "RETURN s {.*} AS row ORDER BY system"
+    ),
+    "status_history": Statement(
+        "MATCH (s:SystemStatus {system: $system}) "
+        "RETURN s {.*} AS row ORDER BY s.id DESC LIMIT $limit",
+        {"system": "s", "limit": 50},
+    ),
+    # --- migration (kgdiag migrate) ---------------------------------------------------
+    "all_tokens_raw": Statement("MATCH (t:Token) RETURN t {.*} AS row ORDER BY t.id"),
+    "import_tokens": Statement(
+        "UNWIND $rows AS row CREATE (t:Token) SET t = row", {"rows": [{"id": 1}]}
+    ),
+    "set_counters": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_token = $next_token, "
+        "m.next_case = $next_case, m.next_outcome = $next_outcome, m.next_status = $next_status",
+        {"next_token": 1, "next_case": 1, "next_outcome": 1, "next_status": 1},
+    ),
+}
+
+
+def lint_payload() -> dict[str, Any]:
+    """What ``tools/cypher-lint/lint.mjs`` reads: the schema and every statement."""
+    return {
+        "schema": {
+            "labels": list(LABELS),
+            "relationshipTypes": list(RELATIONSHIPS),
+            "propertyKeys": list(PROPERTY_KEYS),
+        },
+        "statements": [
+            {"name": name, "query": s.text, "parameters": s.example}
+            for name, s in STATEMENTS.items()
+        ],
+    }
+
+
+if __name__ == "__main__":  # python -m graph.neo4j_cypher | node tools/cypher-lint/lint.mjs
+    json.dump(lint_payload(), sys.stdout, ensure_ascii=False)
