@@ -303,7 +303,7 @@ STATEMENTS: dict[str, Statement] = {
     "outcome_counts": Statement(
         "MATCH (o:Outcome) RETURN o.symptom AS symptom, o.cause AS cause, count(o) AS n"
     ),
-    "outcome_total": Statement("MATCH (o:Outcome) RETURN count(o) AS n"),
+    "outcome_version": Statement("MATCH (o:Outcome) RETURN coalesce(max(o.id), 0) AS n"),
     "similar_outcomes": Statement(
         "MATCH (o:Outcome {symptom: $symptom, cause: $cause}) "
         "WHERE ($product IS NOT NULL AND o.product = $product) "
@@ -321,6 +321,11 @@ STATEMENTS: dict[str, Statement] = {
         "MATCH (s:SystemStatus {system: $system}) "
         "RETURN s {.*} AS row ORDER BY s.id DESC LIMIT $limit",
         {"system": "s", "limit": 50},
+    ),
+    # --- tests only: empty a scratch database before each contract test --------------
+    "wipe_for_tests": Statement(
+        "MATCH (n) WHERE n:KgNode OR n:KgMeta OR n:Revision OR n:Change OR n:Token "
+        "OR n:Case OR n:Outcome OR n:SystemStatus DETACH DELETE n"
     ),
     # --- migration (kgdiag migrate) ---------------------------------------------------
     "all_tokens_raw": Statement("MATCH (t:Token) RETURN t {.*} AS row ORDER BY t.id"),

@@ -130,14 +130,23 @@ class GraphStore(Protocol):
 
 
 def open_store(location: str | Path, *, create: bool = False) -> GraphStore:
-    """Open the store at ``location``: a SQLite file path (the default backend).
+    """Open the store at ``location``: a SQLite file path (the default backend), or a
+    Neo4j URI (``neo4j://``, ``neo4j+s://``, ``bolt://``; see :mod:`graph.neo4j`).
 
     ``create`` makes a new empty store; without it a missing store is an error.
+    An unknown scheme, or a Neo4j that cannot be reached, is an error too: never a
+    silent fallback to another backend.
     """
     text = str(location)
-    if "://" in text and not text.startswith("sqlite://"):
-        scheme = text.split("://", 1)[0]
-        raise StoreUnavailable(f"unknown store backend {scheme!r} in {text!r}")
+    scheme = text.split("://", 1)[0] if "://" in text else "sqlite"
+    if scheme != "sqlite":
+        from .neo4j import NEO4J_SCHEMES, Neo4jStore, init_neo4j
+
+        if scheme not in NEO4J_SCHEMES:
+            raise StoreUnavailable(f"unknown store backend {scheme!r} in {text!r}")
+        if create:
+            init_neo4j(text)
+        return Neo4jStore(text)
     from .sqlite import SqliteStore
 
     path = Path(text.removeprefix("sqlite://"))

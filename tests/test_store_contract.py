@@ -1,9 +1,19 @@
-"""The SQLite store: validated, atomic, audited, revertible change-sets."""
+"""The store contract, one suite for every backend: validated, atomic, audited,
+revertible change-sets; tokens; cases, outcomes and system status.
+
+Runs on SQLite always, and on Neo4j when ``KGDIAG_NEO4J_URI`` names a scratch
+database (it is emptied before each test); otherwise the Neo4j half is
+skipped with that reason.
+"""
 
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -12,6 +22,49 @@ import pytest
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision
 from graph.model import ChangeSet, Edge, GraphContent, Node, Operation, diff, parse_changeset
 from graph.sqlite import SqliteStore
+from graph.store import GraphStore, open_store
+
+NEO4J_URI = os.environ.get("KGDIAG_NEO4J_URI")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "neo4j",
+        marks=pytest.mark.skipif(
+            not NEO4J_URI,
+            reason="KGDIAG_NEO4J_URI is not set (no Neo4j server here; see README)",
+        ),
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def location(
+    request: pytest.FixtureRequest, tmp_path: Path, seeded_db: Path, seed_content: GraphContent
+) -> str:
+    """Where a store holding the seed as revision 1 lives, for each backend."""
+    if request.param == "sqlite":
+        shutil.copyfile(seeded_db, tmp_path / "kg.db")
+        return str(tmp_path / "kg.db")
+    assert NEO4J_URI
+    from graph.neo4j import Neo4jStore, init_neo4j
+    from graph.neo4j_cypher import STATEMENTS
+
+    init_neo4j(NEO4J_URI)
+    scratch = Neo4jStore(NEO4J_URI)
+    scratch._driver.execute_query(STATEMENTS["wipe_for_tests"].text, database_=scratch.database)
+    scratch.close()
+    init_neo4j(NEO4J_URI)
+    fresh = open_store(NEO4J_URI)
+    fresh.apply(diff(GraphContent(), seed_content), expected_revision=0, author="test")
+    fresh.close()
+    return NEO4J_URI
+
+
+@pytest.fixture()
+def store(location: str) -> Iterator[GraphStore]:
+    opened = open_store(location)
+    yield opened
+    opened.close()
 
 
 def _as_plain(content: GraphContent) -> tuple[dict[str, Any], dict[Any, Any]]:
@@ -20,19 +73,19 @@ def _as_plain(content: GraphContent) -> tuple[dict[str, Any], dict[Any, Any]]:
     return nodes, edges
 
 
-def _update_title(store: SqliteStore, node_id: str, zh: str) -> ChangeSet:
+def _update_title(store: GraphStore, node_id: str, zh: str) -> ChangeSet:
     node = store.snapshot().content().nodes[node_id]
     data = copy.deepcopy(dict(node.data))
     data["title"]["zh"] = zh
     return ChangeSet((Operation("update", "node", node_id, node=Node(node.type, data)),))
 
 
-def test_seeded_store_matches_seed(store: SqliteStore, seed_content: GraphContent) -> None:
+def test_seeded_store_matches_seed(store: GraphStore, seed_content: GraphContent) -> None:
     assert store.revision() == 1
     assert _as_plain(store.content_at(1)) == _as_plain(seed_content)
 
 
-def test_apply_bumps_revision_and_audits_before_and_after(store: SqliteStore) -> None:
+def test_apply_bumps_revision_and_audits_before_and_after(store: GraphStore) -> None:
     info = store.apply(
         _update_title(store, "region_lock", "地区锁"),
         expected_revision=1,
@@ -53,7 +106,7 @@ def test_apply_bumps_revision_and_audits_before_and_after(store: SqliteStore) ->
     assert store.history(limit=1)[0].revision == 2
 
 
-def test_stale_revision_is_refused_and_nothing_written(store: SqliteStore) -> None:
+def test_stale_revision_is_refused_and_nothing_written(store: GraphStore) -> None:
     store.apply(_update_title(store, "region_lock", "第一次"), expected_revision=1, author="a")
     before = _as_plain(store.content_at(2))
     with pytest.raises(StaleRevision) as err:
@@ -64,7 +117,7 @@ def test_stale_revision_is_refused_and_nothing_written(store: SqliteStore) -> No
     assert len(store.history()) == 2
 
 
-def test_invalid_changeset_writes_nothing(store: SqliteStore) -> None:
+def test_invalid_changeset_writes_nothing(store: GraphStore) -> None:
     good = _update_title(store, "region_lock", "有效的修改")
     bad = Operation(
         "add",
@@ -104,7 +157,7 @@ def test_invalid_changeset_writes_nothing(store: SqliteStore) -> None:
     ],
 )
 def test_integrity_violations_are_named(
-    store: SqliteStore, raw: dict[str, Any], where: str, why_part: str
+    store: GraphStore, raw: dict[str, Any], where: str, why_part: str
 ) -> None:
     changes, problems = parse_changeset([raw])
     assert problems == []
@@ -116,7 +169,7 @@ def test_integrity_violations_are_named(
     assert store.revision() == 1
 
 
-def test_node_type_cannot_change(store: SqliteStore) -> None:
+def test_node_type_cannot_change(store: GraphStore) -> None:
     data = dict(store.snapshot().content().nodes["mail_queue"].data)
     op = Operation("update", "node", "mail_queue", node=Node("Cause", data))
     with pytest.raises(ChangeSetInvalid) as err:
@@ -135,7 +188,7 @@ def test_malformed_operations_are_reported() -> None:
     ]
 
 
-def test_delete_node_with_its_edges_in_one_changeset(store: SqliteStore) -> None:
+def test_delete_node_with_its_edges_in_one_changeset(store: GraphStore) -> None:
     content = store.content_at(1)
     content.nodes.pop("malicious_claim")
     for key in [k for k in content.edges if "malicious_claim" in k]:
@@ -147,7 +200,7 @@ def test_delete_node_with_its_edges_in_one_changeset(store: SqliteStore) -> None
     assert info.change_count == len(ops)
 
 
-def test_revert_restores_exactly_and_is_a_new_revision(store: SqliteStore) -> None:
+def test_revert_restores_exactly_and_is_a_new_revision(store: GraphStore) -> None:
     original = _as_plain(store.content_at(1))
     store.apply(_update_title(store, "region_lock", "改一"), expected_revision=1, author="a")
     content = store.content_at(2)
@@ -166,7 +219,7 @@ def test_revert_restores_exactly_and_is_a_new_revision(store: SqliteStore) -> No
         store.content_at(99)
 
 
-def test_snapshot_is_cached_per_revision_and_frozen(store: SqliteStore) -> None:
+def test_snapshot_is_cached_per_revision_and_frozen(store: GraphStore) -> None:
     first = store.snapshot()
     assert store.snapshot() is first
     with pytest.raises(nx.NetworkXError, match="Frozen graph"):
@@ -179,22 +232,110 @@ def test_snapshot_is_cached_per_revision_and_frozen(store: SqliteStore) -> None:
     assert first.node("region_lock")["title"]["zh"] != "新"
 
 
-def test_snapshot_sees_writes_from_another_connection(store: SqliteStore) -> None:
-    other = SqliteStore(store.path)
+def test_snapshot_sees_writes_from_another_connection(store: GraphStore, location: str) -> None:
+    other = open_store(location)
     other.apply(_update_title(other, "region_lock", "别处写入"), expected_revision=1, author="b")
     assert store.snapshot().node("region_lock")["title"]["zh"] == "别处写入"
     other.close()
 
 
-def test_tokens_are_stored_hashed_and_revocable(store: SqliteStore) -> None:
+def test_tokens_are_stored_hashed_and_revocable(store: GraphStore) -> None:
     token = store.create_token("senior", "li")
     info = store.verify_token(token)
     assert info is not None and info.role == "senior" and info.name == "li"
     assert store.verify_token(token + "x") is None
-    with sqlite3.connect(store.path) as conn:
-        stored = [row[0] for row in conn.execute("SELECT hash FROM tokens")]
-    assert token not in stored and len(stored[0]) == 64
+    assert [t.name for t in store.list_tokens()] == ["li"]
     assert store.revoke_token("li") == 1
     assert store.verify_token(token) is None
     with pytest.raises(ValueError):
         store.create_token("root", "x")  # type: ignore[arg-type]
+
+
+def test_sqlite_keeps_only_token_hashes(tmp_path: Path) -> None:
+    sqlite_store = SqliteStore(tmp_path / "t.db", create=True)
+    token = sqlite_store.create_token("senior", "li")
+    with sqlite3.connect(sqlite_store.path) as conn:
+        stored = [row[0] for row in conn.execute("SELECT hash FROM tokens")]
+    assert token not in stored and len(stored[0]) == 64
+    sqlite_store.close()
+
+
+def test_cases_keep_every_field_nulls_included(store: GraphStore) -> None:
+    records = store.records
+    first = records.record_case(
+        author="a (agent)",
+        graph_revision=1,
+        symptom=None,
+        top_cause=None,
+        confidence=0.25,
+        product=None,
+        supplier=None,
+        order_no=None,
+    )
+    second = records.record_case(
+        author="b (agent)",
+        graph_revision=1,
+        symptom="card_key_invalid",
+        top_cause="region_lock",
+        confidence=0.9,
+        product="apple-us-50",
+        supplier="sup-apple",
+        order_no="A1",
+    )
+    assert second.id == first.id + 1
+    assert records.get_case(first.id) == first
+    assert records.get_case(second.id) == second
+    assert records.get_case(second.id + 100) is None
+    assert records.cases(since="2000", until="9999") == [first, second]
+    assert records.cases(since="9000", until="9999") == []
+
+
+def test_outcomes_count_and_find_similar(store: GraphStore) -> None:
+    records = store.records
+    made = [
+        records.record_outcome(
+            author="a",
+            case_id=None,
+            symptom="card_key_invalid",
+            cause=cause,
+            resolution="explain_region_rule",
+            product=product,
+            supplier=None,
+            order_no=None,
+            note=f"#{n}",
+            graph_revision=1,
+        )
+        for n, (cause, product) in enumerate(
+            [("region_lock", "apple-us-50"), ("region_lock", "psn-hk"), ("card_expired", None)]
+        )
+    ]
+    assert records.outcomes(since="2000", until="9999") == made
+    assert records.outcomes(since="2000", until="9999", limit=1) == made[:1]
+    counts = records.outcome_counts()
+    assert counts.by_symptom == {"card_key_invalid": {"region_lock": 2, "card_expired": 1}}
+    similar = records.similar_outcomes(
+        symptom="card_key_invalid", cause="region_lock", product="psn-hk", supplier=None
+    )
+    assert similar == [made[1]]
+    assert (
+        records.similar_outcomes(
+            symptom="card_key_invalid", cause="region_lock", product=None, supplier=None
+        )
+        == []
+    )
+
+
+def test_system_status_history_and_current(store: GraphStore) -> None:
+    records = store.records
+    down = records.set_system_status(
+        system="sup-kx", status="down", note="超时", eta=None, author="monitor"
+    )
+    up = records.set_system_status(
+        system="sup-kx", status="up", note="", eta="2026-11-22T12:00:00+00:00", author="admin"
+    )
+    other = records.set_system_status(
+        system="mail", status="degraded", note="", eta=None, author="admin"
+    )
+    assert records.current_system_statuses() == [other, up]
+    assert records.system_status_history("sup-kx") == [up, down]
+    assert records.system_status_history("sup-kx", limit=1) == [up]
