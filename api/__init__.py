@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from graph.errors import StoreUnavailable
 from graph.store import open_store
 
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
@@ -44,7 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
-        app.config["SECRET_KEY"] = _secret_key(Path(app.config["KGDIAG_DB"]))
+        app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))
     register_error_handlers(app)
     app.extensions["kgdiag_error_page"] = render_error
     csrf = CSRFProtect(app)
@@ -56,12 +57,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _secret_key(db: Path) -> str:
+def _secret_key(db: str) -> str:
     """The key that signs page sessions: ``KGDIAG_SECRET_KEY``, else one kept beside
     the store (made once, readable by its owner only), so every worker shares it."""
     if os.environ.get("KGDIAG_SECRET_KEY"):
         return os.environ["KGDIAG_SECRET_KEY"]
-    path = db.with_name(db.name + ".secret")
+    if "://" in str(db):  # a shared Neo4j: every server must sign sessions alike
+        raise StoreUnavailable("set KGDIAG_SECRET_KEY (the same on every server) to use Neo4j")
+    path = Path(db).with_name(Path(db).name + ".secret")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:  # made before, or by another worker a moment ago

@@ -190,6 +190,12 @@ class Neo4jStore:
 
     # --- writing --------------------------------------------------------------------
 
+    def _commit(self, tx: Any, info: RevisionInfo, planned: list[Change]) -> None:
+        self._write_changes(tx, planned)
+        tx.run(_q("create_revision"), row=revision_row(info)).consume()
+        rows = [change_row(info.revision, seq, c) for seq, c in enumerate(planned)]
+        tx.run(_q("create_changes"), rows=rows).consume()
+
     def apply(
         self,
         changes: ChangeSet,
@@ -208,14 +214,35 @@ class Neo4jStore:
             info = RevisionInfo(
                 expected_revision + 1, author, now_text(), message, len(planned), reverted_to
             )
-            self._write_changes(tx, planned)
-            tx.run(_q("create_revision"), row=revision_row(info)).consume()
-            rows = [change_row(info.revision, seq, c) for seq, c in enumerate(planned)]
-            tx.run(_q("create_changes"), rows=rows).consume()
+            self._commit(tx, info, planned)
             return info
 
         result: RevisionInfo = self._write(work)
         return result
+
+    # --- migration (kgdiag migrate) ---------------------------------------------
+
+    def import_revision(self, info: RevisionInfo, changes: list[Change]) -> None:
+        """Write another store's revision verbatim (see ``SqliteStore.import_revision``)."""
+
+        def work(tx: Any) -> None:
+            if tx.run(_q("claim_revision"), expected=info.revision - 1).single() is None:
+                current = int(tx.run(_q("current_revision_locked")).single()["revision"])
+                raise StaleRevision(info.revision - 1, current)
+            self._commit(tx, info, changes)
+
+        self._write(work)
+
+    def raw_tokens(self) -> list[dict[str, Any]]:
+        fields = ("id", "name", "role", "hash", "created_at", "revoked_at")
+        return [{f: r["row"].get(f) for f in fields} for r in self._read("all_tokens_raw")]
+
+    def import_tokens(self, rows: list[dict[str, Any]]) -> None:
+        def work(tx: Any) -> None:
+            tx.run(_q("import_tokens"), rows=rows).consume()
+
+        self._write(work)
+        self._records.set_counters(next_token=max((int(r["id"]) for r in rows), default=0) + 1)
 
     @staticmethod
     def _write_changes(tx: Any, planned: list[Change]) -> None:
@@ -303,6 +330,52 @@ class Neo4jRecords:
 
         result: dict[str, Any] = self._store._write(work)
         return result
+
+    def raw_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record, ids included, by the SQLite table names (the migration's format)."""
+        return {
+            "cases": [dataclasses.asdict(_as(CaseRecord, r)) for r in self._rows("all_cases_raw")],
+            "outcomes": [
+                dataclasses.asdict(_as(Outcome, r)) for r in self._rows("all_outcomes_raw")
+            ],
+            "system_status": [
+                dataclasses.asdict(_as(SystemStatus, r)) for r in self._rows("all_statuses_raw")
+            ],
+        }
+
+    def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
+        statements = {
+            "cases": "import_cases",
+            "outcomes": "import_outcomes",
+            "system_status": "import_statuses",
+        }
+
+        def work(tx: Any) -> None:
+            for table, statement in statements.items():
+                if records.get(table):
+                    tx.run(_q(statement), rows=records[table]).consume()
+
+        self._store._write(work)
+
+        def next_id(table: str) -> int:
+            return max((int(r["id"]) for r in records.get(table, [])), default=0) + 1
+
+        self.set_counters(
+            next_case=next_id("cases"),
+            next_outcome=next_id("outcomes"),
+            next_status=next_id("system_status"),
+        )
+
+    def set_counters(self, **counters: int) -> None:
+        """Move the id counters past imported rows (the others keep their values)."""
+        current = self._store._read("meta_counters")[0]
+        values = {name: int(current[name]) for name in ("next_token", *_COUNTERS)}
+        values.update(counters)
+
+        def work(tx: Any) -> None:
+            tx.run(_q("set_counters"), **values).consume()
+
+        self._store._write(work)
 
     def _rows(self, name: str, **params: Any) -> list[dict[str, Any]]:
         return [dict(r["row"]) for r in self._store._read(name, **params)]

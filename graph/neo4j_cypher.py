@@ -175,6 +175,10 @@ STATEMENTS: dict[str, Statement] = {
         "MATCH (m:KgMeta {key: 'store'}) "
         "RETURN m.revision AS revision, m.schema_version AS schema_version"
     ),
+    "meta_counters": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) RETURN m.next_token AS next_token, "
+        "m.next_case AS next_case, m.next_outcome AS next_outcome, m.next_status AS next_status"
+    ),
     "all_nodes": Statement("MATCH (n:KgNode) RETURN n.id AS id, n.type AS type, n.data AS data"),
     "all_edges": Statement(
         "MATCH (s:KgNode)-[r]->(t:KgNode) "
@@ -329,10 +333,21 @@ STATEMENTS: dict[str, Statement] = {
     ),
     # --- migration (kgdiag migrate) ---------------------------------------------------
     "all_tokens_raw": Statement("MATCH (t:Token) RETURN t {.*} AS row ORDER BY t.id"),
+    "all_cases_raw": Statement("MATCH (c:Case) RETURN c {.*} AS row ORDER BY c.id"),
+    "all_outcomes_raw": Statement("MATCH (o:Outcome) RETURN o {.*} AS row ORDER BY o.id"),
+    "all_statuses_raw": Statement("MATCH (s:SystemStatus) RETURN s {.*} AS row ORDER BY s.id"),
+    "import_cases": Statement("UNWIND $rows AS row CREATE (c:Case) SET c = row", {"rows": [_CASE]}),
+    "import_outcomes": Statement(
+        "UNWIND $rows AS row CREATE (o:Outcome) SET o = row", {"rows": [_OUTCOME]}
+    ),
+    "import_statuses": Statement(
+        "UNWIND $rows AS row CREATE (s:SystemStatus) SET s = row", {"rows": [_STATUS]}
+    ),
     "import_tokens": Statement(
         "UNWIND $rows AS row CREATE (t:Token) SET t = row", {"rows": [{"id": 1}]}
     ),
     "set_counters": Statement(
+        # After an import: the next id of each kind follows the highest imported one.
         "MATCH (m:KgMeta {key: 'store'}) SET m.next_token = $next_token, "
         "m.next_case = $next_case, m.next_outcome = $next_outcome, m.next_status = $next_status",
         {"next_token": 1, "next_case": 1, "next_outcome": 1, "next_status": 1},

@@ -258,32 +258,67 @@ class SqliteStore:
             planned = plan_changeset(changes, _Reader(conn))
             conn.execute("PRAGMA defer_foreign_keys = ON")
             info = RevisionInfo(current + 1, author, now_text(), message, len(planned), reverted_to)
+            self._commit(conn, info, planned)
+        return info
+
+    def _commit(self, conn: sqlite3.Connection, info: RevisionInfo, planned: list[Change]) -> None:
+        """Write the changes, the revision and its audit rows (inside a transaction)."""
+        conn.execute(
+            "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                info.revision,
+                info.author,
+                info.at,
+                info.message,
+                info.change_count,
+                info.reverted_to,
+            ),
+        )
+        for seq, change in enumerate(planned):
+            self._write(conn, change)
             conn.execute(
-                "INSERT INTO revisions VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     info.revision,
-                    info.author,
-                    info.at,
-                    info.message,
-                    info.change_count,
-                    info.reverted_to,
+                    seq,
+                    change.action,
+                    change.kind,
+                    _dumps(change.key),
+                    _opt_dumps(change.before),
+                    _opt_dumps(change.after),
                 ),
             )
-            for seq, change in enumerate(planned):
-                self._write(conn, change)
-                conn.execute(
-                    "INSERT INTO changes VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        info.revision,
-                        seq,
-                        change.action,
-                        change.kind,
-                        _dumps(change.key),
-                        _opt_dumps(change.before),
-                        _opt_dumps(change.after),
-                    ),
-                )
-        return info
+
+    # --- migration (kgdiag migrate) ---------------------------------------------
+
+    def import_revision(self, info: RevisionInfo, changes: list[Change]) -> None:
+        """Write another store's revision verbatim (author, time, audit rows).
+
+        The changes were validated when they were first made; replaying them
+        in order over the same history gives the same graph.
+        """
+        with self.transaction() as conn:
+            current = self._revision(conn)
+            if current != info.revision - 1:
+                raise StaleRevision(info.revision - 1, current)
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            self._commit(conn, info, changes)
+
+    def raw_tokens(self) -> list[dict[str, Any]]:
+        """Every token row with its hash (tokens move between stores, never in clear)."""
+        cursor = self.connection().execute(
+            "SELECT id, name, role, hash, created_at, revoked_at FROM tokens ORDER BY id"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def import_tokens(self, rows: list[dict[str, Any]]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO tokens (id, name, role, hash, created_at, revoked_at)"
+                " VALUES (:id, :name, :role, :hash, :created_at, :revoked_at)",
+                [{"revoked_at": None, **row} for row in rows],
+            )
 
     @staticmethod
     def _write(conn: sqlite3.Connection, change: Change) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from .records import CaseRecord, Outcome, OutcomeCounts, SystemStatus, now_text
 
@@ -44,6 +44,7 @@ _OUTCOME_COLUMNS = (
     " note, graph_revision"
 )
 _STATUS_COLUMNS = "id, system, status, note, eta, at, author"
+_TABLES = {"cases": _CASE_COLUMNS, "outcomes": _OUTCOME_COLUMNS, "system_status": _STATUS_COLUMNS}
 
 
 class _Db(Protocol):
@@ -61,6 +62,26 @@ class SqliteRecords:
         self._db = db
         self._counts: OutcomeCounts | None = None
         self._lock = threading.Lock()
+
+    # --- migration (kgdiag migrate) -----------------------------------------
+
+    def raw_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record row, ids included, by table."""
+        found = {}
+        for table, columns in _TABLES.items():
+            cursor = self._db.connection().execute(f"SELECT {columns} FROM {table} ORDER BY id")
+            names = [d[0] for d in cursor.description]
+            found[table] = [dict(zip(names, row, strict=True)) for row in cursor]
+        return found
+
+    def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
+        """Insert another store's records with their ids (the tables must be empty)."""
+        with self._db.transaction() as conn:
+            for table, columns in _TABLES.items():
+                names = [c.strip() for c in columns.split(",")]
+                marks = ", ".join(f":{n}" for n in names)
+                rows = [{n: row.get(n) for n in names} for row in records.get(table, [])]
+                conn.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
     # --- cases --------------------------------------------------------------
 

@@ -27,9 +27,10 @@ __all__ = ["main"]
 
 
 def _db(args: argparse.Namespace) -> str:
-    db = args.db or os.environ.get("KGDIAG_DB")
+    """The store: ``--db``/``--store`` (a SQLite path or a Neo4j URI), else the environment."""
+    db = args.db or os.environ.get("KGDIAG_DB") or os.environ.get("KGDIAG_NEO4J_URI")
     if not db:
-        raise SystemExit("kgdiag: give --db PATH or set KGDIAG_DB")
+        raise SystemExit("kgdiag: give --db PATH (or --store URI) or set KGDIAG_DB")
     return str(db)
 
 
@@ -47,21 +48,51 @@ def _import(store: GraphStore, content: GraphContent, author: str, message: str)
     return 0
 
 
-def cmd_init(args: argparse.Namespace) -> int:
-    path = Path(_db(args))
-    if path.exists():
-        store = open_store(path)
-        print(f"store already exists at {path} (revision {store.revision()}); nothing done")
-        return 0
+def _seed_into(store: GraphStore, where: str) -> int:
     content, problems = load_seed_dir(default_seed_dir())
     findings = problems + lint_content(content, with_files=True)
     if findings:
         _print_findings(findings)
         return 1
-    store = open_store(path, create=True)
     _import(store, content, "kgdiag init", "seed graph")
     counts = content.counts()
-    print(f"created {path}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    print(f"created {where}: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    location = _db(args)
+    if "://" in location:
+        return cmd_neo4j_init(args)
+    path = Path(location)
+    if path.exists():
+        store = open_store(path)
+        print(f"store already exists at {path} (revision {store.revision()}); nothing done")
+        return 0
+    return _seed_into(open_store(path, create=True), str(path))
+
+
+def cmd_neo4j_init(args: argparse.Namespace) -> int:
+    """Constraints, indexes and the meta node on Neo4j; the seed graph if it is empty."""
+    uri = _db(args)
+    store = open_store(uri, create=True)  # runs every constraint and index statement
+    if store.revision():
+        print(f"Neo4j at {uri} is ready (revision {store.revision()}); constraints checked")
+        return 0
+    return _seed_into(store, uri)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Copy a whole store, history included, into a new empty one (either backend)."""
+    from graph.migrate import migrate
+
+    source = open_store(args.source)
+    target = open_store(args.target, create=True)
+    report = migrate(source, target)  # type: ignore[arg-type]
+    print(
+        f"migrated {args.source} → {args.target}: "
+        + ", ".join(f"{n} {k}" for k, n in report.items())
+    )
     return 0
 
 
@@ -240,12 +271,28 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--db", help="store file (default: $KGDIAG_DB)")
+        p.add_argument(
+            "--db",
+            "--store",
+            dest="db",
+            help="SQLite file or Neo4j URI (default: $KGDIAG_DB, else $KGDIAG_NEO4J_URI)",
+        )
         return p
 
     with_db(sub.add_parser("init", help="create the store from the seed graph")).set_defaults(
         func=cmd_init
     )
+
+    neo = sub.add_parser("neo4j", help="the Neo4j backend")
+    neo_sub = neo.add_subparsers(dest="neo4j_command", required=True)
+    with_db(
+        neo_sub.add_parser("init", help="create constraints and indexes; seed an empty graph")
+    ).set_defaults(func=cmd_neo4j_init)
+
+    mig = sub.add_parser("migrate", help="copy a store into a new one, history included")
+    mig.add_argument("--from", dest="source", required=True, help="SQLite file or Neo4j URI")
+    mig.add_argument("--to", dest="target", required=True, help="a new SQLite file or Neo4j URI")
+    mig.set_defaults(func=cmd_migrate)
 
     token = sub.add_parser("token", help="API tokens")
     token_sub = token.add_subparsers(dest="token_command", required=True)
