@@ -320,10 +320,10 @@ class Neo4jRecords:
         self._lock = threading.Lock()
 
     def _create(self, counter: str, statement: str, row: dict[str, Any]) -> dict[str, Any]:
-        assert counter in _COUNTERS  # a property name, never from input
+        assert counter in _COUNTERS  # names one of the counter statements
 
         def work(tx: Any) -> dict[str, Any]:
-            new_id = int(tx.run(_q("next_id"), counter=counter).single()["id"])
+            new_id = int(tx.run(_q(counter)).single()["id"])
             full = {"id": new_id, "at": now_text(), **row}
             tx.run(_q(statement), row=full).consume()
             return full

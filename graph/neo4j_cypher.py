@@ -285,11 +285,18 @@ STATEMENTS: dict[str, Statement] = {
         "t.created_at AS created_at, t.revoked_at AS revoked_at ORDER BY t.id"
     ),
     # --- records --------------------------------------------------------------------
-    "next_id": Statement(
-        # $counter is one of next_case, next_outcome, next_status (checked in code).
-        "MATCH (m:KgMeta {key: 'store'}) SET m[$counter] = m[$counter] + 1 "
-        "RETURN m[$counter] - 1 AS id",
-        {"counter": "next_case"},
+    # One statement per counter: Cypher 5 before 5.26 cannot SET a property named by a parameter.
+    "next_case": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_case = m.next_case + 1 "
+        "RETURN m.next_case - 1 AS id"
+    ),
+    "next_outcome": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_outcome = m.next_outcome + 1 "
+        "RETURN m.next_outcome - 1 AS id"
+    ),
+    "next_status": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_status = m.next_status + 1 "
+        "RETURN m.next_status - 1 AS id"
     ),
     "create_case": Statement("CREATE (c:Case) SET c = $row", {"row": _CASE}),
     "get_case": Statement("MATCH (c:Case {id: $id}) RETURN c {.*} AS row", {"id": 1}),
