@@ -23,11 +23,9 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from schema.validate import Finding
-
-from .errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
+from .errors import NotFound, StaleRevision, StoreUnavailable
 from .integrity import plan_changeset
-from .model import Change, ChangeSet, Edge, EdgeKey, GraphContent, Node, diff, undo_change
+from .model import Change, ChangeSet, Edge, EdgeKey, GraphContent, Node, undo_change
 from .neo4j_cypher import NODE_LABELS, STATEMENTS
 from .neo4j_rows import (
     RELATIONSHIP_TYPES,
@@ -42,7 +40,7 @@ from .neo4j_rows import (
 )
 from .records import CaseRecord, Outcome, OutcomeCounts, SystemStatus, now_text
 from .snapshot import Snapshot, build_snapshot
-from .store import TOKEN_ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token
+from .store import TOKEN_ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token, revert_changes
 
 __all__ = ["NEO4J_SCHEMES", "Neo4jRecords", "Neo4jStore", "init_neo4j"]
 
@@ -263,14 +261,8 @@ class Neo4jStore:
     def revert(
         self, to_revision: int, *, expected_revision: int, author: str, message: str = ""
     ) -> RevisionInfo:
-        target = self.content_at(to_revision)
-        current = self.content_at(expected_revision)
-        changes = diff(current, target)
-        if not changes.operations:
-            why = f"the graph already equals revision {to_revision}"
-            raise ChangeSetInvalid([Finding("revert", "to_revision", why)])
         return self.apply(
-            changes,
+            revert_changes(self, to_revision, expected_revision),
             expected_revision=expected_revision,
             author=author,
             message=message or f"revert to revision {to_revision}",

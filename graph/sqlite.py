@@ -18,9 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
 
-from schema.validate import Finding
-
-from .errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
+from .errors import NotFound, StaleRevision, StoreUnavailable
 from .integrity import plan_changeset
 from .model import (
     Change,
@@ -30,13 +28,12 @@ from .model import (
     GraphContent,
     Node,
     content_from_records,
-    diff,
     undo_change,
 )
 from .records import now_text
 from .snapshot import Snapshot, build_snapshot
 from .sqlite_records import RECORDS_DDL, SqliteRecords
-from .store import TOKEN_ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token
+from .store import TOKEN_ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token, revert_changes
 
 __all__ = ["SqliteStore"]
 
@@ -343,18 +340,11 @@ class SqliteStore:
     def revert(
         self, to_revision: int, *, expected_revision: int, author: str, message: str = ""
     ) -> RevisionInfo:
-        target = self.content_at(to_revision)
-        current = self.content_at(expected_revision)
-        changes = diff(current, target)
-        if not changes.operations:
-            why = f"the graph already equals revision {to_revision}"
-            raise ChangeSetInvalid([Finding("revert", "to_revision", why)])
-        text = message or f"revert to revision {to_revision}"
         return self.apply(
-            changes,
+            revert_changes(self, to_revision, expected_revision),
             expected_revision=expected_revision,
             author=author,
-            message=text,
+            message=message or f"revert to revision {to_revision}",
             reverted_to=to_revision,
         )
 

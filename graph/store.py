@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from .errors import StoreUnavailable
-from .model import Change, ChangeSet, GraphContent
+from schema.validate import Finding
+
+from .errors import ChangeSetInvalid, StoreUnavailable
+from .model import Change, ChangeSet, GraphContent, diff
 from .records import RecordStore
 from .snapshot import Snapshot
 
@@ -29,6 +31,7 @@ __all__ = [
     "hash_token",
     "new_token",
     "open_store",
+    "revert_changes",
 ]
 
 Role = Literal["agent", "senior", "admin", "monitor"]
@@ -127,6 +130,16 @@ class GraphStore(Protocol):
     def list_tokens(self) -> list[TokenInfo]: ...
 
     def close(self) -> None: ...
+
+
+def revert_changes(store: GraphStore, to_revision: int, expected_revision: int) -> ChangeSet:
+    """What turns revision ``expected_revision`` back into ``to_revision`` (every backend's
+    revert applies this as a new revision); nothing to do is an error, not a no-op revision."""
+    changes = diff(store.content_at(expected_revision), store.content_at(to_revision))
+    if not changes.operations:
+        why = f"the graph already equals revision {to_revision}"
+        raise ChangeSetInvalid([Finding("revert", "to_revision", why)])
+    return changes
 
 
 def open_store(location: str | Path, *, create: bool = False) -> GraphStore:
