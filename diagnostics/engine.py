@@ -126,6 +126,20 @@ def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[
     return problems
 
 
+def _meanings(snapshot: Snapshot) -> Mapping[str, Mapping[str, Any]]:
+    """Each cause's ``tested_by`` meanings by check, built once per snapshot."""
+
+    def build(snap: Snapshot) -> Mapping[str, Mapping[str, Any]]:
+        return {
+            cause: {
+                check: data.get("meaning") for check, data in snap.out_edges(cause, "tested_by")
+            }
+            for cause in snap.nodes_of_type("Cause")
+        }
+
+    return snapshot.derived("tested_by_meanings", build)
+
+
 def _because(
     snapshot: Snapshot,
     model: CauseModel,
@@ -135,9 +149,7 @@ def _because(
     lang: str,
 ) -> list[str]:
     cause = model.causes[index]
-    meanings = {
-        check: data.get("meaning") for check, data in snapshot.out_edges(cause, "tested_by")
-    }
+    meanings = _meanings(snapshot).get(cause, {})
     support: list[tuple[float, str]] = []
     for check, outcome in outcomes.items():
         if not outcome.observed or index not in model.tests.get(check, frozenset()):

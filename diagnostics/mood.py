@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from .conditions import parse_time
@@ -37,11 +38,16 @@ class Mood:
         return {"level": self.level, "signals": list(self.signals)}
 
 
+@cache
+def _ascii_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(word)}(?![a-z])")
+
+
 def _words_found(group: str, text: str) -> list[str]:
     found = []
     for word in word_list(group):
         if word.isascii():
-            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text):
+            if word in text and _ascii_pattern(word).search(text):
                 found.append(word)
         elif word in text:
             found.append(word)

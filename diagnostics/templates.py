@@ -170,6 +170,8 @@ def render(text: str, variables: Mapping[str, Any], lang: str = "zh") -> str:
     A variable without a value prints as a labelled gap (【待补充：退款单号】);
     :func:`missing_marks` finds them, so a reply with gaps is never sent as is.
     """
+    if "{" not in text:  # plain text (most meanings and findings): nothing to render
+        return text.strip()
     allowed = {k: v for k, v in variables.items() if k in allowed_variables() and v is not None}
     try:
         rendered = _compiled(text).render(allowed).strip()

@@ -87,8 +87,15 @@ class Snapshot:
         return bool(self.graph.has_node(node_id))
 
     def nodes_of_type(self, node_type: str) -> Iterator[str]:
-        """Ids of the nodes of ``node_type``, in id order."""
-        return iter(sorted(n for n, t in self.graph.nodes(data="type") if t == node_type))
+        """Ids of the nodes of ``node_type``, in id order (indexed once per snapshot)."""
+
+        def index(snap: Snapshot) -> Mapping[str, tuple[str, ...]]:
+            by_type: dict[str, list[str]] = {}
+            for node, kind in snap.graph.nodes(data="type"):
+                by_type.setdefault(kind, []).append(node)
+            return {kind: tuple(sorted(nodes)) for kind, nodes in by_type.items()}
+
+        return iter(self.derived("nodes_by_type", index).get(node_type, ()))
 
     def out_edges(self, node_id: str, edge_type: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(target, edge fields) of ``node_id``'s outgoing edges of ``edge_type``."""

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -89,10 +90,32 @@ def _problems_of(error: ValidationError) -> list[FieldProblem]:
     return [FieldProblem(where or "(body)", error.message)]
 
 
+_FAST: dict[int, tuple[Draft202012Validator, Any]] = {}
+
+
+def _fast(validator: Draft202012Validator) -> Any:
+    """The same schema compiled by jsonschema-rs (Rust), made once per validator.
+
+    It answers "valid?" in microseconds where the Python validator takes about
+    a millisecond on the diagnose schema; only an invalid body goes on to
+    the Python validator, whose errors name the fields (``tests`` check that
+    the two agree).
+    """
+    found = _FAST.get(id(validator))
+    if found is None or found[0] is not validator:
+        schema = validator.schema
+        plain = dict(schema) if isinstance(schema, Mapping) else schema
+        compiled = jsonschema_rs.validator_for(plain, validate_formats=True)
+        found = _FAST[id(validator)] = (validator, compiled)
+    return found[1]
+
+
 def body_problems(validator: Draft202012Validator, body: Any) -> list[FieldProblem]:
     """Every bad field of ``body``, sorted by path; empty when it is valid."""
     if not isinstance(body, Mapping):
         return [FieldProblem("(body)", "the request body must be a JSON object")]
+    if _fast(validator).is_valid(body):
+        return []
     seen: dict[tuple[str, str], FieldProblem] = {}
     for error in validator.iter_errors(body):
         for problem in _problems_of(error):

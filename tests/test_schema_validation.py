@@ -163,3 +163,47 @@ def test_bad_edge_is_rejected_precisely(
 def test_finding_reads_as_one_line() -> None:
     (finding,) = validate_edge("caused_by", "s", "c", {})
     assert str(finding) == "s -> c: prior: required field is missing"
+
+
+def test_the_fast_validator_agrees_with_the_python_one() -> None:
+    """jsonschema-rs answers "valid?" first; it must never pass what jsonschema refuses."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from diagnostics.request import _validator
+    from schema.problems import _fast
+    from web.examples import examples
+
+    python, fast = _validator(), _fast(_validator())
+    for case in examples():
+        assert fast.is_valid(case["request"]) and not list(python.iter_errors(case["request"]))
+
+    leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=30)
+    values = st.recursive(
+        leaves,
+        lambda kids: (
+            st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=10), kids, max_size=3)
+        ),
+        max_leaves=8,
+    )
+    order_keys = st.sampled_from(["order_no", "status", "paid_at", "product", "payment", "amount"])
+    bodies = st.fixed_dictionaries(
+        {"message": st.text(max_size=20)},
+        optional={
+            "order": st.dictionaries(order_keys, values, max_size=4),
+            "now": st.sampled_from(
+                ["2026-11-20T12:00:00+08:00", "yesterday", "2026-13-01T00:00:00Z"]
+            ),
+            "lang": st.sampled_from(["zh", "en", "fr"]),
+            "evidence": st.dictionaries(
+                st.sampled_from(["key_paste_noise", "X"]), values, max_size=2
+            ),
+        },
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(bodies)
+    def agree(body: dict[str, object]) -> None:
+        assert fast.is_valid(body) == (not list(python.iter_errors(body)))
+
+    agree()
