@@ -6,7 +6,7 @@ DB     ?= var/kgdiag.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck venv clean browser cypher-lint
+.PHONY: run test lint typecheck venv clean browser cypher-lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ cypher-lint: $(VENV)/.test-installed tools/cypher-lint/node_modules/.installed
 
 test: $(VENV)/.test-installed lint typecheck cypher-lint browser
 	$(BIN)/python -m pytest
+
+# Not part of make test: numbers, not pass/fail (build/bench/report.md).
+bench: $(VENV)/.test-installed
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache tools/cypher-lint/node_modules

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): numbers every later change is judged by."""

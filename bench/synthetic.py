@@ -1,0 +1,26 @@
+"""Synthetic graphs with the seed's shape, for measuring how costs grow with size.
+
+A graph of n nodes is the seed repeated: copy k renames every node ``x`` to
+``x__k`` and keeps every edge inside the copy, so each symptom has exactly
+the seed's neighbourhood while the graph around it grows. Copy 0 keeps the
+seed's own ids, so the example cases run on every size unchanged.
+"""
+
+from __future__ import annotations
+
+from graph.model import Edge, GraphContent, Node
+
+
+def replicate(seed: GraphContent, nodes: int) -> GraphContent:
+    """The seed repeated until the graph has at least ``nodes`` nodes."""
+    copies = max(1, -(-nodes // len(seed.nodes)))
+    out = GraphContent()
+    for k in range(copies):
+        suffix = "" if k == 0 else f"__{k}"
+        for node in seed.nodes.values():
+            data = {**node.data, "id": node.id + suffix}
+            out.nodes[node.id + suffix] = Node(node.type, data)
+        for edge in seed.edges.values():
+            copy = Edge(edge.type, edge.source + suffix, edge.target + suffix, edge.data)
+            out.edges[copy.key] = copy
+    return out

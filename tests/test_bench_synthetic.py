@@ -1,0 +1,22 @@
+"""The benchmark's synthetic graphs keep the seed's shape around every symptom."""
+
+from __future__ import annotations
+
+from bench.synthetic import replicate
+from graph.model import GraphContent
+from graph.snapshot import build_snapshot
+
+
+def test_a_replicated_graph_has_the_seeds_neighbourhoods(seed_content: GraphContent) -> None:
+    big = replicate(seed_content, 1000)
+    copies = len(big.nodes) // len(seed_content.nodes)
+    assert len(big.nodes) >= 1000 and len(big.nodes) == copies * len(seed_content.nodes)
+    assert len(big.edges) == copies * len(seed_content.edges)
+    assert set(seed_content.nodes) <= set(big.nodes)  # copy 0 keeps the seed's ids
+    snapshot = build_snapshot(1, big)
+    for symptom in ("card_key_invalid", f"card_key_invalid__{copies - 1}"):
+        causes = sorted(c.split("__")[0] for c, _ in snapshot.out_edges(symptom, "caused_by"))
+        seed_causes = sorted(
+            t for (s, t), e in seed_content.edges.items() if s == "card_key_invalid"
+        )
+        assert causes == seed_causes
