@@ -36,7 +36,7 @@ from .ordering import Step, greedy_order
 from .reply import clarifying_reply, compose_reply, render_text, reply_variables
 from .request import DiagnoseRequest, FieldProblem, order_of, parse_request, request_problems
 from .resolution import Choice, choose_resolution
-from .systems import system_statuses
+from .systems import names_for, system_statuses
 from .variables import order_variables
 
 __all__ = [
@@ -382,7 +382,8 @@ def diagnose(
         raise RequestInvalid(problems)
     order, now = request.order, request.now
     reply_lang = request.lang or (message_language(request.message) if request.message else "zh")
-    systems = system_statuses(snapshot, request.systems, known.systems)
+    wanted = names_for(snapshot, order)
+    systems = system_statuses(snapshot, request.systems, known.systems, wanted)
     context = ConditionContext.build(order, now, systems)
     match = _symptom(snapshot, request, context)
     mood = read_mood(request.message)

@@ -136,9 +136,14 @@ def match_symptom(
     # With nothing to match, every symptom gets the same small score, so that
     # the order facts alone rank the alternatives of the clarifying question.
     raw = index.scores(text) if len(text) >= 2 else tuple(_NO_TEXT for _ in index.symptoms)
+    # Only a symptom that could still come near the leader is worth its CEL: one
+    # whose score, lifted, stays more than 30 temperatures below the leader's,
+    # dropped, weighs under e^-30 in the softmax whatever its fit. So a big
+    # graph costs CEL for the few plausible symptoms, not for all of them.
+    floor = max(raw) * FITS_DROP - 30 * TEMPERATURE
     scores = []
     for symptom, score in zip(index.symptoms, raw, strict=True):
-        fits = _fits(snapshot, symptom, context)
+        fits = _fits(snapshot, symptom, context) if score * FITS_LIFT >= floor else None
         factor = FITS_LIFT if fits is True else FITS_DROP if fits is False else 1.0
         scores.append(score * factor)
     confidences = _softmax(scores)

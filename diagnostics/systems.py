@@ -11,11 +11,15 @@ for it is "unknown" rather than guessed "up".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from graph.snapshot import Snapshot
 
-__all__ = ["canonical_system", "system_names", "system_statuses"]
+__all__ = ["canonical_system", "names_for", "system_names", "system_statuses"]
+
+_LITERAL = re.compile(r"""systems\[\s*["']([^"']+)["']\s*\]""")
 
 
 def system_names(snapshot: Snapshot) -> Mapping[str, str]:
@@ -37,20 +41,65 @@ def canonical_system(snapshot: Snapshot, name: str) -> str | None:
     return system_names(snapshot).get(name)
 
 
+def _literal_names(snapshot: Snapshot) -> frozenset[str]:
+    """Names conditions ask for literally (``systems["mail_queue"]``), once per snapshot."""
+
+    def build(snap: Snapshot) -> frozenset[str]:
+        found: set[str] = set()
+        for _, attrs in snap.graph.nodes(data=True):
+            for field in ("fails_when", "fits_order"):
+                source = attrs["data"].get(field)
+                if isinstance(source, str) and "systems" in source:
+                    found.update(_LITERAL.findall(source))
+        return frozenset(found)
+
+    return snapshot.derived("system_literals", build)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def names_for(snapshot: Snapshot, order: Mapping[str, Any]) -> set[str]:
+    """Every system name a condition can look up for ``order``: the order's own
+    strings (``systems[order.product.supplier]``) and the literal names."""
+    return set(_strings(order)) | _literal_names(snapshot)
+
+
 def system_statuses(
     snapshot: Snapshot,
     overrides: Mapping[str, str] | None = None,
     recorded: Mapping[str, str] | None = None,
+    wanted: Iterable[str] | None = None,
 ) -> dict[str, str]:
-    """Status by every system name: request overrides > recorded > default."""
+    """Status by system name: request overrides > recorded > default.
+
+    ``wanted`` limits the answer to those names (``names_for``), so a graph with
+    thousands of systems costs a diagnosis only the few its order can name;
+    without it, every name of every system.
+    """
     names = system_names(snapshot)
+    sources = (recorded or {}), (overrides or {})
+    if wanted is None:
+        ids: Iterable[str] = snapshot.nodes_of_type("System")
+        asked: Iterable[str] = names
+    else:
+        asked = set(wanted) | {n for source in sources for n in source}
+        ids = {names[n] for n in asked if n in names}
     by_id: dict[str, str] = {}
-    for system_id in snapshot.nodes_of_type("System"):
+    for system_id in ids:
         by_id[system_id] = str(snapshot.node(system_id).get("default_status", "unknown"))
-    for source in (recorded or {}), (overrides or {}):
+    for source in sources:
         for name, status in source.items():
             by_id[names.get(name, name)] = status
-    statuses = {name: by_id[system_id] for name, system_id in names.items()}
+    statuses = {name: by_id[names[name]] for name in asked if name in names}
     for name, status in by_id.items():
         statuses.setdefault(name, status)
     # "unknown" is no status at all: leave it out so conditions come out unknown.

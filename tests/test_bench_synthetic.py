@@ -20,3 +20,22 @@ def test_a_replicated_graph_has_the_seeds_neighbourhoods(seed_content: GraphCont
             t for (s, t), e in seed_content.edges.items() if s == "card_key_invalid"
         )
         assert causes == seed_causes
+
+
+def test_only_the_systems_an_order_can_name_are_looked_up(seed_content: GraphContent) -> None:
+    """The restricted status map answers every name a condition can ask exactly as the
+    full one does, so the engine's answers cannot change, only its cost."""
+    from diagnostics.systems import names_for, system_statuses
+    from web.examples import examples
+
+    snapshot = build_snapshot(1, replicate(seed_content, 2000))
+    recorded = {"mail_queue": "down", "sup-kx": "maintenance"}
+    for case in examples():
+        order = case["request"].get("order", {})
+        overrides = case["request"].get("systems", {})
+        wanted = names_for(snapshot, order)
+        full = system_statuses(snapshot, overrides, recorded)
+        small = system_statuses(snapshot, overrides, recorded, wanted)
+        assert {n: full.get(n) for n in wanted} == {n: small.get(n) for n in wanted}
+        assert len(small) < len(full) / 10
+    assert "mail_queue" in names_for(snapshot, {})  # a literal name in a condition
