@@ -40,7 +40,15 @@ from .neo4j_rows import (
 )
 from .records import CaseRecord, Outcome, OutcomeCounts, SystemStatus, now_text
 from .snapshot import Snapshot, build_snapshot
-from .store import TOKEN_ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token, revert_changes
+from .store import (
+    RevisionInfo,
+    Role,
+    TokenInfo,
+    check_new_token,
+    hash_token,
+    new_token,
+    revert_changes,
+)
 
 __all__ = ["NEO4J_SCHEMES", "Neo4jRecords", "Neo4jStore", "init_neo4j"]
 
@@ -272,8 +280,7 @@ class Neo4jStore:
     # --- tokens -----------------------------------------------------------------------
 
     def create_token(self, role: Role, name: str) -> str:
-        if role not in TOKEN_ROLES:
-            raise ValueError(f"unknown role {role!r}; one of {', '.join(TOKEN_ROLES)}")
+        check_new_token(role, name)
         token = new_token()
 
         def work(tx: Any) -> None:

@@ -33,7 +33,15 @@ from .model import (
 from .records import now_text
 from .snapshot import Snapshot, build_snapshot
 from .sqlite_records import RECORDS_DDL, SqliteRecords
-from .store import TOKEN_ROLES, RevisionInfo, Role, TokenInfo, hash_token, new_token, revert_changes
+from .store import (
+    RevisionInfo,
+    Role,
+    TokenInfo,
+    check_new_token,
+    hash_token,
+    new_token,
+    revert_changes,
+)
 
 __all__ = ["SqliteStore"]
 
@@ -351,10 +359,7 @@ class SqliteStore:
     # --- tokens ------------------------------------------------------------
 
     def create_token(self, role: Role, name: str) -> str:
-        if role not in TOKEN_ROLES:
-            raise ValueError(f"role must be one of {', '.join(TOKEN_ROLES)}, not {role!r}")
-        if not name.strip():
-            raise ValueError("a token needs a name")
+        check_new_token(role, name)
         token = new_token()
         with self.transaction() as conn:
             conn.execute(

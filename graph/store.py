@@ -28,6 +28,7 @@ __all__ = [
     "GraphStore",
     "RevisionInfo",
     "TokenInfo",
+    "check_new_token",
     "hash_token",
     "new_token",
     "open_store",
@@ -130,6 +131,14 @@ class GraphStore(Protocol):
     def list_tokens(self) -> list[TokenInfo]: ...
 
     def close(self) -> None: ...
+
+
+def check_new_token(role: str, name: str) -> None:
+    """The rule every backend applies before storing a token (ValueError otherwise)."""
+    if role not in TOKEN_ROLES:
+        raise ValueError(f"role must be one of {', '.join(TOKEN_ROLES)}, not {role!r}")
+    if not name.strip():
+        raise ValueError("a token needs a name")
 
 
 def revert_changes(store: GraphStore, to_revision: int, expected_revision: int) -> ChangeSet:

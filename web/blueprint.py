@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, g, redirect, request, session, url_for
 
 from api.auth import role_allows
 from api.common import store
@@ -34,9 +34,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def current_user() -> TokenInfo | None:
-    """The live token of this page session, or None."""
-    token = session.get("token")
-    return store().verify_token(token) if isinstance(token, str) else None
+    """The live token of this page session, or None (looked up once per request)."""
+    if "kgdiag_page_user" not in g:
+        token = session.get("token")
+        g.kgdiag_page_user = store().verify_token(token) if isinstance(token, str) else None
+    found: TokenInfo | None = g.kgdiag_page_user
+    return found
 
 
 def page_role(role: str) -> Callable[[F], F]:
