@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from graph.snapshot import Snapshot
 
@@ -52,11 +52,26 @@ class CauseModel:
     """The graph's own priors (normalised) before any confirmed outcome."""
     confirmed: tuple[int, ...] = ()
     """Confirmed outcomes per cause that moved ``prior`` away from ``authored_prior``."""
+    _logs: dict[tuple[str, str], tuple[float, ...]] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+    """Log-likelihoods by (check, result). The graph's model lives as long as its
+    snapshot, so every diagnosis of the symptom shares them (a race only computes
+    twice); a ``replace``d model starts afresh."""
 
     def likelihood(self, check: str, result: str) -> tuple[float, ...]:
         """P(result of ``check`` | cause) for each cause."""
         fails = self.p_fail[check]
         return fails if result == "fail" else tuple(1.0 - p for p in fails)
+
+    def log_likelihood(self, check: str, result: str) -> tuple[float, ...]:
+        """log P(result of ``check`` | cause) for each cause, computed once per model."""
+        cache = self._logs
+        key = (check, result)
+        logs = cache.get(key)
+        if logs is None:
+            logs = cache[key] = tuple(math.log(p) for p in self.likelihood(check, result))
+        return logs
 
 
 def _build(snapshot: Snapshot, symptom: str) -> CauseModel:
@@ -117,8 +132,7 @@ def posterior(model: CauseModel, outcomes: Mapping[str, str]) -> tuple[float, ..
     for check, result in outcomes.items():
         if check not in model.p_fail or result not in ("pass", "fail"):
             continue
-        for i, p in enumerate(model.likelihood(check, result)):
-            logs[i] += math.log(p)
+        logs = [a + b for a, b in zip(logs, model.log_likelihood(check, result), strict=True)]
     top = max(logs)
     if top == -math.inf:
         return tuple(1.0 / len(logs) for _ in logs)

@@ -19,8 +19,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from difflib import get_close_matches
@@ -32,6 +33,8 @@ from celpy.celparser import CELParseError, CELParser
 from lark import Tree
 
 from schema import graph_schema, order_schema
+
+from .cel_regex import global_form, literal_patterns, matches, pattern_problem
 
 __all__ = [
     "CEL_FUNCTIONS",
@@ -109,6 +112,10 @@ class Condition:
     required: frozenset[str]
     variables: frozenset[str]
     functions: frozenset[str]
+    whole_order: bool = False
+    """True when ``order`` itself is read (``size(order)``), not only its fields."""
+    patterns: tuple[str, ...] = ()
+    """The literal patterns of its ``matches`` calls (checked when the graph is edited)."""
 
 
 @dataclass
@@ -117,6 +124,7 @@ class _Usage:
     required: set[str] = field(default_factory=set)
     variables: set[str] = field(default_factory=set)
     functions: set[str] = field(default_factory=set)
+    whole_order: bool = False
 
 
 _parser_lock = threading.Lock()
@@ -146,6 +154,11 @@ def compile_condition(source: str) -> Condition:
         program = cel.compile(source)
     except (ValueError, RuntimeError) as err:
         raise ConditionError(_first_line(str(err))) from err
+    fast = global_form(source, tree)
+    if fast != source:
+        # Should the rewritten text not compile, the built-in form stays: slower, never wrong.
+        with contextlib.suppress(ValueError, RuntimeError):
+            program = cel.compile(fast)
     usage = _Usage()
     _visit(tree, {}, usage, guarded=False)
     return Condition(
@@ -155,6 +168,8 @@ def compile_condition(source: str) -> Condition:
         required=frozenset(usage.required),
         variables=frozenset(usage.variables),
         functions=frozenset(usage.functions),
+        whole_order=usage.whole_order,
+        patterns=literal_patterns(tree),
     )
 
 
@@ -187,6 +202,8 @@ def _chain(node: Any, scope: Mapping[str, list[str]]) -> list[str] | None:
 def _record(path: list[str], usage: _Usage, *, guarded: bool) -> None:
     root, rest = path[0], path[1:]
     usage.variables.add(root)
+    if root == "order" and not rest:
+        usage.whole_order = True
     if root != "order" or not rest:
         return
     dotted = ".".join(rest).replace("." + _ITEM, _ITEM)
@@ -290,6 +307,7 @@ def condition_problems(cond: Condition) -> list[str]:
         problem = order_field_problem(path)
         if problem:
             problems.append(problem)
+    problems += [p for p in map(pattern_problem, cond.patterns) if p]
     return problems
 
 
@@ -302,13 +320,70 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class ConditionContext:
-    """Everything a condition may read, built once per diagnosis."""
+def _field_tree(fields: Iterable[str]) -> dict[str, Any]:
+    """Order paths as a nested dict; ``True`` marks a subtree read whole."""
+    tree: dict[str, Any] = {}
+    for path in fields:
+        parts = path.replace(_ITEM, "." + _ITEM).split(".")
+        node = tree
+        for part in parts[:-1]:
+            child = node.get(part)
+            if child is True:
+                break
+            node = node.setdefault(part, {})
+        else:
+            node[parts[-1]] = True
+    return tree
 
-    order: Mapping[str, Any]
-    now: datetime
-    cel_context: Any
+
+def _prune(value: Any, tree: Any) -> Any:
+    """``value`` with only the paths of ``tree``; any other shape is kept as it is,
+    so a condition sees exactly what it would see in the whole order."""
+    if tree is True:
+        return value
+    if isinstance(value, dict):
+        return {key: _prune(value[key], sub) for key, sub in tree.items() if key in value}
+    if isinstance(value, list) and _ITEM in tree:
+        return [_prune(item, tree[_ITEM]) for item in value]
+    return value
+
+
+def pruned_order(order: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The part of ``order`` that conditions reading ``fields`` can see."""
+    pruned: dict[str, Any] = _prune(dict(order), _field_tree(fields))
+    return pruned
+
+
+class ConditionContext:
+    """Everything a condition may read, for one diagnosis.
+
+    The CEL library converts every value of its context to CEL on first use,
+    at a few microseconds per value: converting a whole order costs more than
+    evaluating every condition of a symptom. So the CEL context holds only the
+    order fields the conditions about to run read (``focus``), and a diagnosis
+    costs what its symptom's conditions read, however big the order or graph.
+    A condition outside the focus still gets a context of its own fields, so
+    the answer never depends on the focus, only the speed does.
+    """
+
+    __slots__ = ("_cel", "_focus", "_functions", "now", "order", "systems")
+
+    def __init__(self, order: Mapping[str, Any], now: datetime, systems: Mapping[str, str]) -> None:
+        self.order, self.now, self.systems = order, now, systems
+        self._cel: dict[frozenset[str] | None, Any] = {}
+        self._focus: tuple[frozenset[str] | None, Any] | None = None
+
+        def minutes_since(ts: str) -> float:
+            return (now - parse_time(ts)).total_seconds() / 60.0
+
+        def minutes_between(a: str, b: str) -> float:
+            return (parse_time(b) - parse_time(a)).total_seconds() / 60.0
+
+        self._functions: dict[str, Callable[..., Any]] = {
+            "minutes_since": minutes_since,
+            "minutes_between": minutes_between,
+            "matches": matches,
+        }
 
     @classmethod
     def build(
@@ -317,25 +392,44 @@ class ConditionContext:
         now: datetime | None = None,
         systems: Mapping[str, str] | None = None,
     ) -> ConditionContext:
-        at = now or datetime.now(UTC)
+        return cls(order, now or datetime.now(UTC), dict(systems or {}))
 
-        def minutes_since(ts: str) -> float:
-            return (at - parse_time(ts)).total_seconds() / 60.0
+    def _context(self, fields: frozenset[str] | None) -> Any:
+        """The CEL context with ``fields`` of the order (None: the whole order)."""
+        known = self._cel.get(fields)
+        if known is None:
+            order = dict(self.order) if fields is None else pruned_order(self.order, fields)
+            variables = {"order": order, "now": self.now, "systems": dict(self.systems)}
+            known = cel.Context(variables=variables, functions=self._functions)
+            self._cel[fields] = known
+        return known
 
-        def minutes_between(a: str, b: str) -> float:
-            return (parse_time(b) - parse_time(a)).total_seconds() / 60.0
+    def focus(self, conditions: Iterable[Condition]) -> None:
+        """Prepare one CEL context for ``conditions``, which are about to run."""
+        conds = list(conditions)
+        fields = None if any(c.whole_order for c in conds) else _union(conds)
+        self._focus = (fields, self._context(fields))
 
-        context = cel.Context(
-            variables={"order": dict(order), "now": at, "systems": dict(systems or {})},
-            functions={"minutes_since": minutes_since, "minutes_between": minutes_between},
-        )
-        return cls(order=order, now=at, cel_context=context)
+    def cel_for(self, cond: Condition) -> Any:
+        """The CEL context to evaluate ``cond`` in: the focus when it covers ``cond``."""
+        if self._focus is not None:
+            fields, context = self._focus
+            if fields is None or (not cond.whole_order and cond.fields <= fields):
+                return context
+        return self._context(None if cond.whole_order else cond.fields)
+
+
+def _union(conds: Iterable[Condition]) -> frozenset[str]:
+    fields: set[str] = set()
+    for cond in conds:
+        fields |= cond.fields
+    return frozenset(fields)
 
 
 def _present(order: Mapping[str, Any], path: str) -> bool:
     value: Any = order
     for part in path.split("."):
-        if not isinstance(value, Mapping) or value.get(part) is None:
+        if not isinstance(value, dict | Mapping) or value.get(part) is None:
             return False
         value = value[part]
     return True
@@ -346,7 +440,7 @@ def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
     if not all(_present(context.order, path) for path in cond.required):
         return None
     try:
-        result = cond.program.execute(context.cel_context)
+        result = cond.program.execute(context.cel_for(cond))
     except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError):
         return None
     return result if isinstance(result, bool) else None

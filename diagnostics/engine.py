@@ -26,7 +26,7 @@ from graph.errors import KgdiagError, NotFound
 from graph.snapshot import Snapshot
 
 from .bayes import CauseModel, cause_model, posterior, with_check
-from .conditions import ConditionContext
+from .conditions import Condition, ConditionContext, compile_condition
 from .evaluation import CheckOutcome, run_checks
 from .knowledge import Knowledge, recovery_time
 from .language import message_language
@@ -114,12 +114,31 @@ def _symptom(
     return match_symptom(snapshot, request.message or "", context)
 
 
+def _conditions(snapshot: Snapshot, model: CauseModel) -> list[Condition]:
+    """The CEL conditions this model's diagnosis may run: check and resolution ones.
+
+    Listed once per snapshot and symptom; a check the agent's evidence added
+    to the model is looked up on the spot.
+    """
+
+    def build(snap: Snapshot) -> tuple[frozenset[str], tuple[Condition, ...]]:
+        base = cause_model(snap, model.symptom)
+        sources = [snap.node(check).get("fails_when") for check in base.p_fail]
+        for cause in base.causes:
+            sources += [data.get("when") for _, data in snap.out_edges(cause, "resolved_by")]
+        conds = tuple(compile_condition(str(source)) for source in sources if source)
+        return frozenset(base.p_fail), conds
+
+    checks, conds = snapshot.derived(f"conditions:{model.symptom}", build)
+    extra = [snapshot.node(c).get("fails_when") for c in model.p_fail if c not in checks]
+    return [*conds, *(compile_condition(str(source)) for source in extra if source)]
+
+
 def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[FieldProblem]:
     problems = []
-    checks = list(snapshot.nodes_of_type("Check"))
     for check in evidence:
         if not snapshot.has_node(check) or snapshot.node_type(check) != "Check":
-            near = near_ids(check, checks, limit=3)
+            near = near_ids(check, list(snapshot.nodes_of_type("Check")), limit=3)
             problems.append(
                 FieldProblem(f"evidence.{check}", f"no such check{_did_you_mean(near)}")
             )
@@ -140,41 +159,66 @@ def _meanings(snapshot: Snapshot) -> Mapping[str, Mapping[str, Any]]:
     return snapshot.derived("tested_by_meanings", build)
 
 
-def _because(
-    snapshot: Snapshot,
-    model: CauseModel,
-    index: int,
-    outcomes: Mapping[str, CheckOutcome],
-    variables: Mapping[str, Any],
-    lang: str,
-) -> list[str]:
-    cause = model.causes[index]
-    meanings = _meanings(snapshot).get(cause, {})
-    support: list[tuple[float, str]] = []
-    for check, outcome in outcomes.items():
-        if not outcome.observed or index not in model.tests.get(check, frozenset()):
-            continue
-        likelihood = model.likelihood(check, outcome.result)
-        others = [p for i, p in enumerate(likelihood) if i != index] or [0.5]
-        strength = math.log(likelihood[index] / (sum(others) / len(others)))
-        texts = meanings.get(check) or snapshot.node(check).get("findings") or {}
-        template = (texts.get(outcome.result) or {}).get(lang)
-        if not template:
-            continue
-        text = render_text(str(template), {**variables, "detail": outcome.detail}, lang)
-        if outcome.source == "agent":
-            text += "（客服已确认）" if lang == "zh" else " (agent confirmed)"
-        if strength < 0:
-            text = ("不支持：" if lang == "zh" else "Against: ") + text
-        support.append((-strength, text))
-    support.sort(key=lambda item: item[0])
-    share = round(model.prior[index] * 100)
-    prior = (
-        f"此症状中约 {share}% 的案例是这个原因（先验）"
-        if lang == "zh"
-        else f"about {share}% of cases of this symptom have this cause (prior)"
-    )
-    return [text for _, text in support] + [prior]
+class _Reasons:
+    """The because-lines of every cause, sharing one diagnosis's work.
+
+    Each observed check is visited once and hands its line to the causes it
+    tests; a finding text, the same for every cause without a meaning of its
+    own for the check, is rendered once (and reused by the checklist).
+    """
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        model: CauseModel,
+        outcomes: Mapping[str, CheckOutcome],
+        variables: Mapping[str, Any],
+        lang: str,
+    ) -> None:
+        self.model, self.variables, self.lang = model, variables, lang
+        self._texts: dict[tuple[str, str], str] = {}
+        self._lines: dict[int, list[tuple[float, str]]] = {}
+        meanings = _meanings(snapshot)
+        zh = lang == "zh"
+        for check, outcome in outcomes.items():
+            if not outcome.observed:
+                continue
+            likelihood = model.likelihood(check, outcome.result)
+            findings = snapshot.node(check).get("findings") or {}
+            for index in model.tests.get(check, frozenset()):
+                others = likelihood[:index] + likelihood[index + 1 :]
+                mean = sum(others) / len(others) if others else 0.5
+                strength = math.log(likelihood[index] / mean)
+                texts = meanings.get(model.causes[index], {}).get(check) or findings
+                template = (texts.get(outcome.result) or {}).get(lang)
+                if not template:
+                    continue
+                text = self.finding(str(template), outcome)
+                if outcome.source == "agent":
+                    text += "（客服已确认）" if zh else " (agent confirmed)"
+                if strength < 0:
+                    text = ("不支持：" if zh else "Against: ") + text
+                self._lines.setdefault(index, []).append((-strength, text))
+
+    def finding(self, template: str, outcome: CheckOutcome) -> str:
+        """``template`` rendered with the order's variables and the check's detail."""
+        key = (template, outcome.detail)
+        text = self._texts.get(key)
+        if text is None:
+            values = {**self.variables, "detail": outcome.detail}
+            text = self._texts[key] = render_text(template, values, self.lang)
+        return text
+
+    def because(self, index: int) -> list[str]:
+        """Cause ``index``'s lines, strongest support first, then its prior."""
+        support = sorted(self._lines.get(index, ()), key=lambda item: item[0])
+        share = round(self.model.prior[index] * 100)
+        prior = (
+            f"此症状中约 {share}% 的案例是这个原因（先验）"
+            if self.lang == "zh"
+            else f"about {share}% of cases of this symptom have this cause (prior)"
+        )
+        return [text for _, text in support] + [prior]
 
 
 def step_minutes(node: Mapping[str, Any], outcome: CheckOutcome) -> float:
@@ -189,7 +233,7 @@ def _check_entry(
     check: str,
     outcome: CheckOutcome,
     model: CauseModel,
-    variables: Mapping[str, Any],
+    reasons: _Reasons,
     lang: str,
 ) -> dict[str, Any]:
     node = snapshot.node(check)
@@ -204,7 +248,7 @@ def _check_entry(
     findings = node.get("findings") or {}
     if outcome.observed and findings.get(outcome.result):
         template = str(findings[outcome.result].get(lang, ""))
-        entry["finding"] = render_text(template, {**variables, "detail": outcome.detail}, lang)
+        entry["finding"] = reasons.finding(template, outcome)
     if outcome.result == "unknown":
         entry["missing"] = list(outcome.missing)
     if outcome.result in ("pending", "unknown"):
@@ -395,11 +439,13 @@ def diagnose(
     model = cause_model(snapshot, match.id, known.confirmed.get(match.id), known.prior_weight)
     for check in request.evidence:
         model = with_check(model, snapshot, check)
+    context.focus(_conditions(snapshot, model))
     outcomes = run_checks(snapshot, model.p_fail, context, request.evidence)
     observed = {c: o.result for c, o in outcomes.items() if o.observed}
     probabilities = posterior(model, observed)
     ranking = sorted(range(len(model.causes)), key=lambda i: (-probabilities[i], model.causes[i]))
     agent_vars = order_variables(order, now, agent_lang)
+    reasons = _Reasons(snapshot, model, outcomes, agent_vars, agent_lang)
     causes = [
         {
             "id": model.causes[i],
@@ -408,7 +454,7 @@ def diagnose(
             "prior": model.prior[i],
             "authored_prior": model.authored_prior[i],
             "confirmed_cases": model.confirmed[i],
-            "because": _because(snapshot, model, i, outcomes, agent_vars, agent_lang),
+            "because": reasons.because(i),
         }
         for i in ranking
     ]
@@ -425,13 +471,14 @@ def diagnose(
     done.sort(key=lambda c: (outcomes[c].source != "auto", outcomes[c].result != "fail", c))
     checks = []
     for check in [*done, *plan]:
-        entry = _check_entry(snapshot, check, outcomes[check], model, agent_vars, agent_lang)
+        entry = _check_entry(snapshot, check, outcomes[check], model, reasons, agent_lang)
         if check in plan:
             entry["step"] = plan.index(check) + 1
         entry["required_by_resolution"] = check in required
         checks.append(entry)
     recovery = recovery_time(snapshot, leader, order, known) if leader else None
-    reply_vars = reply_variables(snapshot, choice, order, now, reply_lang, recovery)
+    same = agent_vars if reply_lang == agent_lang else None
+    reply_vars = reply_variables(snapshot, choice, order, now, reply_lang, recovery, same)
     resolution = None
     if choice is not None and leader is not None:
         agent_reply_vars = (

@@ -46,7 +46,7 @@ def _missing_fields(order: Mapping[str, object], paths: Iterable[str]) -> tuple[
     for path in sorted(paths):
         value: object = order
         for part in path.replace("[]", "").split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
+            value = value.get(part) if isinstance(value, dict | Mapping) else None
         if value is None or value == [] or value == "":
             missing.append("order." + path)
     return tuple(missing)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,7 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graph.snapshot import Snapshot
 
-from .conditions import ConditionContext, compile_condition, evaluate
+from .conditions import Condition, ConditionContext, compile_condition, evaluate
 from .language import CJK, normalise_text, word_list
 
 __all__ = ["SymptomMatch", "match_symptom", "near_ids"]
@@ -125,6 +125,11 @@ def _fits(snapshot: Snapshot, symptom: str, context: ConditionContext | None) ->
     return evaluate(compile_condition(str(source)), context)
 
 
+def _fits_conditions(snapshot: Snapshot, symptoms: Iterable[str]) -> list[Condition]:
+    sources = [snapshot.node(symptom).get("fits_order") for symptom in symptoms]
+    return [compile_condition(str(source)) for source in sources if source]
+
+
 def match_symptom(
     snapshot: Snapshot, message: str, context: ConditionContext | None = None
 ) -> SymptomMatch:
@@ -141,9 +146,12 @@ def match_symptom(
     # dropped, weighs under e^-30 in the softmax whatever its fit. So a big
     # graph costs CEL for the few plausible symptoms, not for all of them.
     floor = max(raw) * FITS_DROP - 30 * TEMPERATURE
+    near = {s for s, score in zip(index.symptoms, raw, strict=True) if score * FITS_LIFT >= floor}
+    if context is not None:
+        context.focus(_fits_conditions(snapshot, near))
     scores = []
     for symptom, score in zip(index.symptoms, raw, strict=True):
-        fits = _fits(snapshot, symptom, context) if score * FITS_LIFT >= floor else None
+        fits = _fits(snapshot, symptom, context) if symptom in near else None
         factor = FITS_LIFT if fits is True else FITS_DROP if fits is False else 1.0
         scores.append(score * factor)
     confidences = _softmax(scores)

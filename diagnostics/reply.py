@@ -25,7 +25,7 @@ from .language import language_data
 from .mood import Mood
 from .resolution import Choice
 from .templates import missing_marks, render
-from .variables import format_time, order_variables
+from .variables import eta_variables, format_time, order_variables
 
 __all__ = [
     "VERIFY_MINUTES",
@@ -78,8 +78,11 @@ def reply_variables(
     now: datetime,
     lang: str,
     recovery: datetime | None = None,
+    known: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The order's variables plus the resolution's promise and compensation.
+
+    ``known``: the order's variables in ``lang`` when the caller has them already.
 
     ``recovery`` is the recorded ETA of the system behind the cause: the
     reply names it (``maintenance_until``) and never promises a follow-up
@@ -96,7 +99,8 @@ def reply_variables(
     if recovery is not None and recovery > now:
         values["maintenance_until"] = format_time(recovery, now, lang)
         eta = max(eta, math.ceil((recovery - now).total_seconds() / 60))
-    return {**order_variables(order, now, lang, eta), **values}
+    base = order_variables(order, now, lang) if known is None else known
+    return {**base, **eta_variables(now, lang, eta), **values}
 
 
 def _with_mood(text: str, mood: Mood, lang: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from .conditions import parse_time
 from .language import display_platform, display_region
 
-__all__ = ["REFUND_TRANSIT_DAYS", "format_time", "mask_email", "order_variables"]
+__all__ = ["REFUND_TRANSIT_DAYS", "eta_variables", "format_time", "mask_email", "order_variables"]
 
 REFUND_TRANSIT_DAYS = 7
 """The latest a refund takes to arrive (card-shops.md: 1-7 working days)."""
@@ -26,7 +26,7 @@ _CURRENCY_ZH = {"CNY": "元", "RMB": "元"}
 def _get(order: Mapping[str, Any], *path: str) -> Any:
     value: Any = order
     for part in path:
-        value = value.get(part) if isinstance(value, Mapping) else None
+        value = value.get(part) if isinstance(value, dict | Mapping) else None
     return value
 
 
@@ -121,7 +121,14 @@ def order_variables(
     )
     values["error_text"] = _get(order, "customer", "error_text")
     if eta_minutes is not None:
-        values["eta_minutes"] = eta_minutes
-        values["eta_time"] = format_time(now + timedelta(minutes=eta_minutes), now, lang)
-        values["review_minutes"] = eta_minutes
+        values.update(eta_variables(now, lang, eta_minutes))
     return {k: v for k, v in values.items() if v is not None}
+
+
+def eta_variables(now: datetime, lang: str, eta_minutes: int) -> dict[str, Any]:
+    """The promise variables: in how many minutes, and at what time."""
+    return {
+        "eta_minutes": eta_minutes,
+        "eta_time": format_time(now + timedelta(minutes=eta_minutes), now, lang),
+        "review_minutes": eta_minutes,
+    }

@@ -50,6 +50,11 @@ class Snapshot:
 
     revision: int
     graph: Any  # a frozen networkx.DiGraph
+    _data: Mapping[str, Mapping[str, Any]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    """Node id → its fields: the engine reads nodes dozens of times a diagnosis,
+    and a dict lookup is several times cheaper than networkx's node view."""
     _derived: dict[str, Any] = field(
         default_factory=dict, init=False, compare=False, hash=False, repr=False
     )
@@ -70,21 +75,21 @@ class Snapshot:
 
     def node(self, node_id: str) -> Mapping[str, Any]:
         """The fields of ``node_id``; KeyError if absent."""
-        data: Mapping[str, Any] = self.graph.nodes[node_id]["data"]
-        return data
+        return self._data[node_id]
 
     def title(self, node_id: str, lang: str) -> str:
         """A node's title in ``lang`` (else zh, else its id: never a blank)."""
-        if not self.graph.has_node(node_id):
+        data = self._data.get(node_id)
+        if data is None:
             return node_id
-        title = self.node(node_id).get("title") or {}
+        title = data.get("title") or {}
         return str(title.get(lang) or title.get("zh") or node_id)
 
     def node_type(self, node_id: str) -> str:
         return str(self.graph.nodes[node_id]["type"])
 
     def has_node(self, node_id: str) -> bool:
-        return bool(self.graph.has_node(node_id))
+        return node_id in self._data
 
     def nodes_of_type(self, node_type: str) -> Iterator[str]:
         """Ids of the nodes of ``node_type``, in id order (indexed once per snapshot)."""
@@ -124,8 +129,10 @@ def _node_rows(graph: Any) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
 def build_snapshot(revision: int, content: GraphContent) -> Snapshot:
     """Freeze ``content`` as the snapshot of ``revision``."""
     graph = nx.DiGraph(revision=revision)
+    data: dict[str, Mapping[str, Any]] = {}
     for node_id, node in content.nodes.items():
-        graph.add_node(node_id, type=node.type, data=freeze(node.data))
+        data[node_id] = freeze(node.data)
+        graph.add_node(node_id, type=node.type, data=data[node_id])
     for (source, target), edge in content.edges.items():
         graph.add_edge(source, target, type=edge.type, data=freeze(edge.data))
-    return Snapshot(revision, nx.freeze(graph))
+    return Snapshot(revision, nx.freeze(graph), data)
