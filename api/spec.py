@@ -20,7 +20,7 @@ from flask import Blueprint, request
 from jsonschema import Draft202012Validator, FormatChecker
 
 from schema import api_body_schemas
-from schema.problems import FieldProblem, body_problems
+from schema.problems import FieldProblem, body_problems, too_deep
 
 from .auth import requires
 from .errors import ApiError, invalid_request
@@ -86,7 +86,10 @@ def _body_validator(name: str) -> Draft202012Validator:
 
 
 def _read_body(name: str) -> Any:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested past the parser's own limit: name it, never a 500
+        raise invalid_request([too_deep()]) from None
     if body is None:
         raise ApiError(
             400,

@@ -21,6 +21,7 @@ from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
 from graph.lint import lint_content
 from graph.model import GraphContent, diff
 from graph.store import ROLES, TOKEN_ROLES, GraphStore, open_store
+from schema.problems import too_deep
 from seed import default_seed_dir, dump_seed_dir, load_seed_dir
 
 __all__ = ["main"]
@@ -197,6 +198,8 @@ def _read_case(path: str) -> object:
         body = yaml.safe_load(text)  # YAML is a superset of JSON: one parser for both
     except yaml.YAMLError as err:
         raise SystemExit(f"kgdiag: {path} is neither JSON nor YAML: {err}") from err
+    except RecursionError:
+        raise SystemExit(f"kgdiag: {path}: {too_deep().message}") from None
     if isinstance(body, dict) and isinstance(body.get("request"), dict):
         body = body["request"]  # a worked case: {id, request, expect}
     return _plain(body)

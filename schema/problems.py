@@ -24,7 +24,14 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-__all__ = ["FieldProblem", "body_problems", "field_path"]
+__all__ = [
+    "MAX_NESTING",
+    "FieldProblem",
+    "body_problems",
+    "field_path",
+    "nesting_problem",
+    "too_deep",
+]
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,35 @@ class FieldProblem:
 
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+
+MAX_NESTING = 32
+"""How deep a request body may nest. The deepest contract field is five levels
+down (``order.delivery.card_keys[0].code``); a free-form ``extra`` may add a
+few. Deeper is an attack or a bug, and would cost every recursive walk."""
+
+
+def nesting_problem(body: Any, limit: int = MAX_NESTING) -> FieldProblem | None:
+    """The first place ``body`` nests deeper than ``limit`` levels, or None.
+
+    Walked with an explicit stack, so the check itself cannot overflow.
+    """
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(body, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > limit:
+            where = field_path(path[:limit]) + "…"
+            return FieldProblem(where, f"nested deeper than {limit} levels")
+        if isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    return None
+
+
+def too_deep(limit: int = MAX_NESTING) -> FieldProblem:
+    """The problem of a body too deep for the parser itself (RecursionError)."""
+    return FieldProblem("(body)", f"nested deeper than {limit} levels")
 
 
 def field_path(parts: Any) -> str:
@@ -114,6 +150,9 @@ def body_problems(validator: Draft202012Validator, body: Any) -> list[FieldProbl
     """Every bad field of ``body``, sorted by path; empty when it is valid."""
     if not isinstance(body, Mapping):
         return [FieldProblem("(body)", "the request body must be a JSON object")]
+    deep = nesting_problem(body)
+    if deep is not None:
+        return [deep]
     if _fast(validator).is_valid(body):
         return []
     seen: dict[tuple[str, str], FieldProblem] = {}

@@ -23,28 +23,39 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def running_server(db: Path, *extra: str) -> Iterator[str]:
-    """``kgdiag serve`` on a free port until the block ends; yields the base URL."""
+def start_server(db: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``kgdiag serve`` on a free port, ready; (process, base URL).
+
+    The server gets a session of its own, so ``os.killpg`` reaches the
+    gunicorn master and every worker at once (as a crash or an OOM kill does).
+    """
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kgdiag", "serve", "--db", str(db), "--port", str(port), *extra],
         cwd=REPO,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as reply:
+                assert reply.status == 200
+                return proc, base
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError("server exited or did not become ready") from None
+            time.sleep(0.2)
+
+
+@contextmanager
+def running_server(db: Path, *extra: str) -> Iterator[str]:
+    """``kgdiag serve`` on a free port until the block ends; yields the base URL."""
+    proc, base = start_server(db, *extra)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as reply:
-                    assert reply.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None, "server exited"
-                assert time.monotonic() < deadline, "server did not become ready"
-                time.sleep(0.2)
         yield base
     finally:
         proc.terminate()

@@ -21,6 +21,7 @@ from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound
 from graph.snapshot import Snapshot
 from graph.store import TokenInfo
+from schema.problems import too_deep
 
 from .blueprint import page_role, pages
 from .examples import example, examples
@@ -62,7 +63,7 @@ def _from_example(form: dict[str, str]) -> None:
 def _evidence(form: Mapping[str, str]) -> dict[str, str]:
     try:
         raw = json.loads(form["evidence"] or "{}")
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return {}
     if not isinstance(raw, dict):
         return {}
@@ -76,6 +77,8 @@ def _body(form: Mapping[str, str], evidence: Mapping[str, str]) -> tuple[dict[st
         order = json.loads(form["order"]) if form["order"].strip() else None
     except json.JSONDecodeError as err:
         return {}, [f"{t('bad_json')} ({err.msg}, {err.lineno}:{err.colno})"]
+    except RecursionError:
+        return {}, [f"{t('bad_json')} ({too_deep().message})"]
     if order is not None and not isinstance(order, dict):
         return {}, [t("bad_json")]
     if isinstance(order, dict):

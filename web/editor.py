@@ -29,6 +29,7 @@ from graph.model import ChangeSet, parse_changeset
 from graph.snapshot import Snapshot, build_snapshot, thaw
 from graph.store import TokenInfo
 from schema import graph_schema
+from schema.problems import too_deep
 from schema.validate import Finding
 
 from .blueprint import page_role, pages
@@ -232,6 +233,8 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
                 raise ChangeSetInvalid(
                     [Finding(node_id, "data", f"not valid YAML: {err}")]
                 ) from err
+            except RecursionError:
+                raise ChangeSetInvalid([Finding(node_id, "data", too_deep().message)]) from None
             if not isinstance(data, dict):
                 raise ChangeSetInvalid([Finding(node_id, "data", "must be key: value lines")])
             op["data"] = data
