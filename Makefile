@@ -6,7 +6,7 @@ DB     ?= var/kgdiag.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck venv clean browser cypher-lint bench
+.PHONY: run test lint typecheck venv clean browser cypher-lint bench bench-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,7 +64,20 @@ test: $(VENV)/.test-installed lint typecheck cypher-lint browser
 	$(BIN)/python -m pytest
 
 # Not part of make test: numbers, not pass/fail (build/bench/report.md).
-bench: $(VENV)/.test-installed
+# pgmpy (the peer) comes with the bench extra; wrk from Debian where we are root.
+$(VENV)/.bench-installed: pyproject.toml $(VENV)/.test-installed
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench-tools:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get install -y -q wrk >/dev/null || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null)) || \
+		echo "could not install wrk: the HTTP figures will be skipped"; \
+	else echo "no wrk and not root: the HTTP figures will be skipped"; fi
+
+bench: $(VENV)/.bench-installed bench-tools
 	$(BIN)/python -m bench.run
 
 clean:

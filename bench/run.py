@@ -1,9 +1,18 @@
-"""`make bench`: in-process diagnose latency by graph size and snapshot rebuild time.
+"""`make bench`: how fast kgdiag is, written to build/bench/report.{json,md}.
 
-Writes build/bench/report.json and report.md with the machine and versions.
-Each figure is the median and p99 over repeated runs. Machines here are
-shared and noisy, so figures are for comparing runs on one machine, and
-nothing here is asserted by `make test`.
+Figures (each with median and p99 over repeated runs, where it is timed):
+
+- in-process diagnose latency on the seed and on synthetic graphs of 1k, 10k
+  and 100k nodes with the seed's shape, and snapshot rebuild by size;
+- HTTP: wrk against gunicorn on 127.0.0.1, /v1/diagnose next to /healthz;
+- writes: change-set throughput and the snapshot rebuild after an edit;
+- the pgmpy peer: posterior agreement and time;
+- expected agent minutes of the check order over the case sets.
+
+Machines here are shared and noisy, so nothing is asserted; the report
+carries the machine, the versions and a yardstick to read figures against.
+``KGDIAG_BENCH_ROUNDS`` scales every repetition (default 20); ``KGDIAG_BENCH_ONLY``
+(comma-separated: in_process, http, writes, peer, costs) picks parts.
 """
 
 from __future__ import annotations
@@ -12,10 +21,7 @@ import functools
 import json
 import os
 import platform
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,25 +32,19 @@ from graph.snapshot import build_snapshot
 from seed import default_seed_dir, load_seed_dir
 from web.examples import examples
 
+from .costs import case_sets, cost_figures
+from .http import http_figures
+from .peer import peer_figures
+from .report import markdown
+from .stats import stats, timed, yardstick_us
 from .synthetic import replicate
+from .writes import write_figures
 
 OUT = Path("build/bench")
 SIZES = (1_000, 10_000, 100_000)
-
-
-def _stats(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return {"median_ms": statistics.median(ordered) * 1000, "p99_ms": p99 * 1000, "n": len(ordered)}
-
-
-def _time(fn: Callable[[], Any], repeat: int) -> list[float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return samples
+STORE_SIZES = (1_000, 10_000)
+"""Write figures go through a real SQLite store; loading 100k nodes into one
+takes minutes here, so the store-level figures stop at 10k."""
 
 
 def diagnose_latency(rounds: int) -> dict[str, Any]:
@@ -54,6 +54,7 @@ def diagnose_latency(rounds: int) -> dict[str, Any]:
     # copies repeat the seed's phrases, so matching a message against 600
     # identical symptoms would measure the copies, not the engine.
     requests = [{**case["request"], "symptom": case["expect"]["symptom"]} for case in examples()]
+    by_message = [case["request"] for case in examples()]
     results: dict[str, Any] = {}
     for label, content in [("seed", seed)] + [(f"{n:,}", replicate(seed, n)) for n in SIZES]:
         snapshot = build_snapshot(1, content)
@@ -63,24 +64,54 @@ def diagnose_latency(rounds: int) -> dict[str, Any]:
         samples: list[float] = []
         for _ in range(rounds):
             for request in requests:
-                start = time.perf_counter()
-                diagnose_body(snapshot, request, "agent", knowledge)
-                samples.append(time.perf_counter() - start)
+                samples += timed(
+                    functools.partial(diagnose_body, snapshot, request, "agent", knowledge), 1
+                )
         rebuilds = 3 if len(content.nodes) > 5000 else 10
-        rebuild = _time(functools.partial(build_snapshot, 2, content), rebuilds)
-        results[label] = {
+        row: dict[str, Any] = {
             "nodes": len(content.nodes),
             "edges": len(content.edges),
-            "diagnose": _stats(samples),
-            "snapshot_rebuild": _stats(rebuild),
+            "diagnose": stats(samples),
+            "snapshot_build": stats(timed(functools.partial(build_snapshot, 2, content), rebuilds)),
         }
-        print(f"{label:>8}: {results[label]}", file=sys.stderr)
+        if label == "seed":  # the message matched too, as an agent pastes it
+            for request in by_message:
+                diagnose_body(snapshot, request, "agent", knowledge)
+            texts: list[float] = []
+            for _ in range(rounds):
+                for request in by_message:
+                    texts += timed(
+                        functools.partial(diagnose_body, snapshot, request, "agent", knowledge), 1
+                    )
+            row["diagnose_by_message"] = stats(texts)
+        results[label] = row
+        print(f"in-process {label:>8}: {row['diagnose']}", file=sys.stderr)
     return results
+
+
+def writes(rounds: int) -> dict[str, Any]:
+    seed, _ = load_seed_dir(default_seed_dir())
+    out = {"seed": write_figures(seed, writes=rounds * 5, gated_writes=rounds)}
+    for n in STORE_SIZES:
+        small = n <= 1_000
+        out[f"{n:,}"] = write_figures(
+            replicate(seed, n), writes=rounds * 2 if small else 5, gated_writes=5 if small else 2
+        )
+        print(f"writes {n:>8}: {out[f'{n:,}']['apply']}", file=sys.stderr)
+    return out
 
 
 def machine() -> dict[str, Any]:
     versions: dict[str, str | None] = {}
-    for name in ("networkx", "jsonschema", "jsonschema-rs", "common-expression-language", "Flask"):
+    for name in (
+        "networkx",
+        "jsonschema",
+        "jsonschema-rs",
+        "common-expression-language",
+        "Flask",
+        "gunicorn",
+        "pgmpy",
+    ):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -90,32 +121,37 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
+        "yardstick_us": yardstick_us(),
         "versions": versions,
     }
 
 
 def main() -> int:
     rounds = int(os.environ.get("KGDIAG_BENCH_ROUNDS", "20"))
-    report = {"machine": machine(), "in_process": diagnose_latency(rounds)}
+    only = set(filter(None, os.environ.get("KGDIAG_BENCH_ONLY", "").split(",")))
+
+    def wanted(part: str) -> bool:
+        return not only or part in only
+
+    seed, _ = load_seed_dir(default_seed_dir())
+    snapshot = build_snapshot(1, seed)
+    report: dict[str, Any] = {"machine": machine(), "rounds": rounds}
+    if wanted("in_process"):
+        report["in_process"] = diagnose_latency(rounds)
+    if wanted("http"):
+        report["http"] = http_figures(
+            rounds=max(3, rounds // 5), seconds=10, workers=2, threads=4, connections=16
+        )
+    if wanted("writes"):
+        report["writes"] = writes(rounds)
+    if wanted("peer"):
+        every = [case for cases in case_sets().values() for case in cases]
+        report["peer"] = peer_figures(snapshot, every, repeat=max(1, rounds // 4))
+    if wanted("costs"):
+        report["costs"] = cost_figures(snapshot)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    lines = [
-        "# kgdiag benchmarks",
-        "",
-        f"Python {report['machine']['python']} on {report['machine']['platform']}, "
-        f"{report['machine']['cpus']} CPUs, load {report['machine']['load_average']}",
-        "",
-        "## In-process diagnose (the 12 example cases, symptom named), and snapshot rebuild",
-        "",
-        "| graph | nodes | diagnose median ms | p99 ms | rebuild median ms |",
-        "|---|---|---|---|---|",
-    ]
-    for label, row in report["in_process"].items():
-        lines.append(
-            f"| {label} | {row['nodes']} | {row['diagnose']['median_ms']:.2f} | "
-            f"{row['diagnose']['p99_ms']:.2f} | {row['snapshot_rebuild']['median_ms']:.0f} |"
-        )
-    (OUT / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (OUT / "report.md").write_text(markdown(report), encoding="utf-8")
     print((OUT / "report.md").read_text(encoding="utf-8"))
     return 0
 

@@ -1,0 +1,151 @@
+"""HTTP throughput and latency: wrk against ``kgdiag serve`` (gunicorn) on 127.0.0.1.
+
+``/healthz`` is the framework's ceiling (routing, a JSON body, no store);
+``POST /v1/diagnose`` is the real work, rotating over the 12 worked
+examples, on the same server in the same run. Every diagnose also files its
+case row (an fsync'd SQLite write), as it does for a shop. Runs alternate
+between the two so that a noisy neighbour hurts both alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from web.examples import examples
+
+_LUA = """
+local bodies = {%s}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("POST", "/v1/diagnose", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer %s"}, bodies[(i %% #bodies) + 1])
+end
+"""
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip()).groups()  # type: ignore[union-attr]
+    return float(number) * _UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """Requests per second, latency p50 and p99 (ms), and non-2xx answers of one run."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    errors = re.search(r"Socket errors:.*", output)
+    return {
+        "requests_per_s": rps,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "non_2xx": float(bad.group(1)) if bad else 0.0,
+        "socket_errors": 1.0 if errors else 0.0,
+    }
+
+
+def _kgdiag(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "kgdiag", *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                return
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.2)
+    raise RuntimeError("kgdiag serve did not start")
+
+
+def http_figures(
+    rounds: int, seconds: int, workers: int, threads: int, connections: int
+) -> dict[str, Any]:
+    """wrk figures for /healthz and /v1/diagnose; medians over ``rounds`` runs of each."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return {
+            "skipped": "wrk is not installed (Debian package wrk; make bench installs it as root)"
+        }
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "bench.db")
+        _kgdiag("init", "--db", db)
+        token = _kgdiag(
+            "token", "create", "--db", db, "--role", "agent", "--name", "bench"
+        ).split()[-1]
+        bodies = ", ".join(json.dumps(json.dumps(case["request"])) for case in examples())
+        script = Path(tmp) / "diagnose.lua"
+        script.write_text(_LUA % (bodies, token), encoding="utf-8")
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        serve = [sys.executable, "-m", "kgdiag", "serve", "--db", db, "--port", str(port)]
+        serve += ["--workers", str(workers), "--threads", str(threads)]
+        proc = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        runs: dict[str, list[dict[str, float]]] = {"healthz": [], "diagnose": []}
+        try:
+            _ready(base, proc)
+            common = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+            subprocess.run(
+                [*common[:3], "-d2s", f"{base}/healthz"], capture_output=True, check=True
+            )
+            subprocess.run(
+                [*common[:3], "-d2s", "-s", str(script), base], capture_output=True, check=True
+            )  # warm both: snapshots, indexes, imports in every worker
+            for _ in range(rounds):
+                for name, extra in (
+                    ("healthz", [f"{base}/healthz"]),
+                    ("diagnose", ["-s", str(script), base]),
+                ):
+                    out = subprocess.run(
+                        [*common, *extra], capture_output=True, text=True, check=True
+                    )
+                    runs[name].append(parse_wrk(out.stdout))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+    def summary(name: str) -> dict[str, float]:
+        rows = runs[name]
+        return {
+            key: statistics.median(row[key] for row in rows)
+            if key != "non_2xx"
+            else sum(r[key] for r in rows)
+            for key in rows[0]
+        }
+
+    health, diagnose = summary("healthz"), summary("diagnose")
+    return {
+        "server": f"gunicorn, {workers} workers x {threads} threads",
+        "wrk": f"2 threads, {connections} connections, {seconds} s x {rounds} runs each",
+        "healthz": health,
+        "diagnose": diagnose,
+        "diagnose_over_healthz": diagnose["requests_per_s"] / health["requests_per_s"],
+        "runs": runs,
+    }

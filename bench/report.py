@@ -1,0 +1,159 @@
+"""report.md: the figures of report.json as tables, with the targets beside them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGETS = {
+    "seed_ms": 1.0,
+    "100k_ms": 2.0,
+    "http_ratio": 0.5,
+}
+
+
+def _mark(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def _in_process(rows: dict[str, Any]) -> list[str]:
+    lines = [
+        "## In-process diagnose and snapshot build, by graph size",
+        "",
+        "The 12 worked examples with the symptom named (synthetic copies repeat the seed's",
+        "phrases, so message matching on them would measure the copies).",
+        "",
+        "| graph | nodes | diagnose median ms | p99 ms | snapshot build median ms | p99 ms |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, row in rows.items():
+        d, b = row["diagnose"], row["snapshot_build"]
+        lines.append(
+            f"| {label} | {row['nodes']} | {d['median_ms']:.2f} | {d['p99_ms']:.2f} | "
+            f"{b['median_ms']:.0f} | {b['p99_ms']:.0f} |"
+        )
+    seed, big = rows.get("seed"), rows.get("100,000")
+    lines.append("")
+    if seed:
+        m = seed["diagnose"]["median_ms"]
+        lines.append(f"- Target median <= 1 ms on the seed: {m:.2f} ms, {_mark(m <= 1.0)}.")
+        if "diagnose_by_message" in seed:
+            t = seed["diagnose_by_message"]
+            lines.append(
+                f"- On the seed with the symptom matched from the message: median "
+                f"{t['median_ms']:.2f} ms, p99 {t['p99_ms']:.2f} ms."
+            )
+    if big:
+        m = big["diagnose"]["median_ms"]
+        lines.append(f"- Target median <= 2 ms at 100k nodes: {m:.2f} ms, {_mark(m <= 2.0)}.")
+    return [*lines, ""]
+
+
+def _http(http: dict[str, Any]) -> list[str]:
+    if "skipped" in http:
+        return ["## HTTP", "", f"Skipped: {http['skipped']}", ""]
+    ratio = http["diagnose_over_healthz"]
+    lines = [
+        "## HTTP (wrk against gunicorn on 127.0.0.1, same server, same run)",
+        "",
+        f"{http['server']}; wrk {http['wrk']}. Medians over the runs.",
+        "",
+        "| endpoint | requests/s | latency p50 ms | p99 ms | non-2xx |",
+        "|---|---|---|---|---|",
+    ]
+    for name in ("healthz", "diagnose"):
+        row = http[name]
+        lines.append(
+            f"| {name} | {row['requests_per_s']:.0f} | {row['p50_ms']:.1f} | "
+            f"{row['p99_ms']:.1f} | {row['non_2xx']:.0f} |"
+        )
+    lines += [
+        "",
+        f"- Target diagnose >= 50% of /healthz: {ratio:.0%}, {_mark(ratio >= 0.5)}.",
+        "",
+    ]
+    return lines
+
+
+def _writes(rows: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Writes: change-set throughput and the snapshot rebuild after an edit",
+        "",
+        "One node retitled per change-set. `apply` is the audited atomic write;",
+        "`guarded` adds the lint gate the API and editor run first.",
+        "",
+        "| graph | apply median ms | p99 | per s | guarded median ms | p99 | per s |"
+        " snapshot after edit median ms | p99 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, row in rows.items():
+        a, g, s = row["apply"], row["guarded_apply"], row["snapshot_after_edit"]
+        lines.append(
+            f"| {label} | {a['median_ms']:.1f} | {a['p99_ms']:.1f} | {row['apply_per_s']:.3g} | "
+            f"{g['median_ms']:.0f} | {g['p99_ms']:.0f} | {row['guarded_apply_per_s']:.3g} | "
+            f"{s['median_ms']:.0f} | {s['p99_ms']:.0f} |"
+        )
+    return [*lines, ""]
+
+
+def _peer(peer: dict[str, Any]) -> list[str]:
+    e, p = peer["engine_posterior"], peer["pgmpy_query"]
+    return [
+        "## Peer: the same cause model as a Bayesian network in pgmpy",
+        "",
+        f"- {peer['cases']} diagnoses compared; largest posterior difference "
+        f"{peer['max_abs_difference']:.2e} ({'agree' if peer['agree_to_1e-9'] else 'DISAGREE'}"
+        " to 1e-9).",
+        f"- Engine posterior: median {e['median_ms'] * 1000:.1f} µs, p99 {e['p99_ms'] * 1000:.1f}"
+        f" µs. pgmpy variable elimination: median {p['median_ms']:.2f} ms, p99 "
+        f"{p['p99_ms']:.2f} ms. pgmpy / engine: {peer['pgmpy_over_engine']:.0f}x.",
+        "",
+    ]
+
+
+def _costs(costs: dict[str, Any]) -> list[str]:
+    lines = [
+        "## Expected agent minutes of the check order, by case set",
+        "",
+        "Minutes summed over the cases with at least two manual steps and few enough to",
+        "brute-force (every order of at most 7 steps).",
+        "",
+        "| cases | n | brute-forced | engine min | best min | static min | engine/best |"
+        " static/best | per-case engine/best median | p99 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, row in costs.items():
+        if not row["cases_brute_forced"]:
+            lines.append(f"| {name} | {row['cases']} | 0 | – | – | – | – | – | – | – |")
+            continue
+        lines.append(
+            f"| {name} | {row['cases']} | {row['cases_brute_forced']} | "
+            f"{row['engine_minutes']:.1f} | {row['best_minutes']:.1f} | "
+            f"{row['static_minutes']:.1f} | {row['engine_vs_best']:.3f} | "
+            f"{row['static_vs_best']:.3f} | {row['engine_vs_best_per_case_median']:.3f} | "
+            f"{row['engine_vs_best_per_case_p99']:.3f} |"
+        )
+    return [*lines, ""]
+
+
+def markdown(report: dict[str, Any]) -> str:
+    m = report["machine"]
+    lines = [
+        "# kgdiag benchmarks",
+        "",
+        f"Python {m['python']} on {m['platform']}, {m['cpus']} CPUs, load {m['load_average']}.",
+        f"Yardstick: `sum(range(1000))` takes {m['yardstick_us']:.1f} µs here; compare reports",
+        "from different machines only against their yardsticks.",
+        f"Versions: {', '.join(f'{k} {v}' for k, v in m['versions'].items())}.",
+        "",
+    ]
+    if "in_process" in report:
+        lines += _in_process(report["in_process"])
+    if "http" in report:
+        lines += _http(report["http"])
+    if "writes" in report:
+        lines += _writes(report["writes"])
+    if "peer" in report:
+        lines += _peer(report["peer"])
+    if "costs" in report:
+        lines += _costs(report["costs"])
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""The bench's own parsing and report: figures land where they belong.
+
+The figures themselves are machine-bound and never asserted (``make bench``);
+what is tested is that a wrk run is read right and a missed target is said.
+"""
+
+from __future__ import annotations
+
+from bench.http import parse_wrk
+from bench.report import markdown
+from bench.stats import stats
+
+# A real wrk 4.1.0 run against a server answering 404 (Debian's wrk).
+WRK = """Running 1s test @ http://127.0.0.1:18777/nonexistent
+  1 threads and 2 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.80ms    2.53ms  28.44ms   95.64%
+    Req/Sec     1.27k   106.83     1.48k    80.00%
+  Latency Distribution
+     50%  850.00us
+     75%    1.88ms
+     90%    3.32ms
+     99%    1.02s
+  1267 requests in 1.00s, 643.40KB read
+  Non-2xx or 3xx responses: 1267
+Requests/sec:   1265.59
+Transfer/sec:    642.68KB
+"""
+
+
+def test_a_wrk_run_is_read_with_its_units_and_its_errors() -> None:
+    row = parse_wrk(WRK)
+    assert row["requests_per_s"] == 1265.59
+    assert row["p50_ms"] == 0.85 and row["p99_ms"] == 1020.0
+    assert row["non_2xx"] == 1267 and row["socket_errors"] == 0
+
+
+def test_stats_are_median_and_nearest_rank_p99() -> None:
+    figures = stats([i / 1000 for i in range(1, 101)])  # 1..100 ms
+    assert figures["median_ms"] == 50.5 and figures["p99_ms"] == 100.0 and figures["n"] == 100
+
+
+def test_the_report_says_which_targets_were_missed() -> None:
+    row = {"median_ms": 1.6, "p99_ms": 2.0, "n": 10}
+    build = {"median_ms": 10.0, "p99_ms": 12.0, "n": 3}
+    report = {
+        "machine": {
+            "python": "3.11",
+            "platform": "x",
+            "cpus": 2,
+            "load_average": (0, 0, 0),
+            "yardstick_us": 99.0,
+            "versions": {},
+        },
+        "in_process": {
+            "seed": {"nodes": 168, "edges": 1, "diagnose": row, "snapshot_build": build},
+            "100,000": {
+                "nodes": 100128,
+                "edges": 1,
+                "diagnose": {**row, "median_ms": 1.7},
+                "snapshot_build": build,
+            },
+        },
+        "http": {
+            "server": "gunicorn",
+            "wrk": "w",
+            "healthz": {"requests_per_s": 1000, "p50_ms": 1, "p99_ms": 2, "non_2xx": 0},
+            "diagnose": {"requests_per_s": 200, "p50_ms": 5, "p99_ms": 9, "non_2xx": 0},
+            "diagnose_over_healthz": 0.2,
+        },
+    }
+    text = markdown(report)
+    assert "1.60 ms, **missed**" in text  # seed: over 1 ms
+    assert "1.70 ms, met" in text  # 100k: under 2 ms
+    assert "20%, **missed**" in text
