@@ -71,6 +71,18 @@ def new_findings(before: list[Finding], after: GraphContent) -> list[Finding]:
     return [f for f in lint_content(after) if f not in known]
 
 
+def _draft(
+    store: GraphStore, changes: ChangeSet, expected_revision: int
+) -> tuple[GraphContent, list[Finding], list[Finding]]:
+    """(the draft graph, the findings it adds, all its findings)."""
+    content, before = _current(store, expected_revision)
+    for change in plan_changeset(changes, ContentReader(content)):
+        redo_change(content, change)
+    every = lint_content(content)
+    known = set(before)
+    return content, [f for f in every if f not in known], every
+
+
 def draft(
     store: GraphStore, changes: ChangeSet, expected_revision: int
 ) -> tuple[GraphContent, list[Finding]]:
@@ -79,10 +91,8 @@ def draft(
     Nothing is written: the editor previews a reply on this content before
     a senior saves. ChangeSetInvalid or StaleRevision as ``guarded_apply``.
     """
-    content, before = _current(store, expected_revision)
-    for change in plan_changeset(changes, ContentReader(content)):
-        redo_change(content, change)
-    return content, new_findings(before, content)
+    content, added, _ = _draft(store, changes, expected_revision)
+    return content, added
 
 
 def guarded_apply(
@@ -93,11 +103,20 @@ def guarded_apply(
     author: str,
     message: str = "",
 ) -> RevisionInfo:
-    """Apply ``changes`` unless they add lint findings (ChangeSetInvalid lists them)."""
-    _, found = draft(store, changes, expected_revision)
+    """Apply ``changes`` unless they add lint findings (ChangeSetInvalid lists them).
+
+    The draft's findings are the new revision's: they are handed to its
+    snapshot, so the next edit does not lint the whole graph again (the gate
+    lints the whole graph, which costs seconds at 10k nodes).
+    """
+    _, found, every = _draft(store, changes, expected_revision)
     if found:
         raise ChangeSetInvalid(found)
-    return store.apply(changes, expected_revision=expected_revision, author=author, message=message)
+    info = store.apply(changes, expected_revision=expected_revision, author=author, message=message)
+    snapshot = store.snapshot()
+    if snapshot.revision == info.revision:  # else another writer came between: lint anew
+        snapshot.derived("lint", lambda _: every)
+    return info
 
 
 def guarded_revert(

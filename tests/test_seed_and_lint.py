@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
 from graph.lint import lint_content
 from graph.model import Edge, GraphContent, Node
+from graph.sqlite import SqliteStore
 from schema import order_schema, taxonomy
 from seed import default_seed_dir, dump_seed_dir, load_seed_dir
 
@@ -153,3 +155,32 @@ def test_loader_reports_unreadable_files(tmp_path: Path) -> None:
     assert "causes.yaml: (file): must be a list of nodes" in text
     assert "checks.yaml[0]: id: each node needs a string id" in text
     assert "resolutions.yaml: (file): missing" in text
+
+
+def test_a_guarded_edit_hands_its_lint_to_the_new_revision(store: SqliteStore) -> None:
+    """The gate's findings of the draft are the new snapshot's: equal to linting it anew."""
+    from graph.gate import guarded_apply, snapshot_findings
+    from graph.model import ChangeSet, Operation
+    from graph.snapshot import thaw
+
+    def update(node_id: str, node_type: str, edit: Any) -> ChangeSet:
+        data = thaw(store.snapshot().node(node_id))
+        edit(data)
+        return ChangeSet((Operation("update", "node", node_id, node=Node(node_type, data)),))
+
+    # A finding already in the graph (written past the gate): a phrase two symptoms claim.
+    claim = update("double_charge", "Symptom", lambda d: d["phrases"]["zh"].append("重复扣款了吗"))
+    store.apply(claim, expected_revision=store.revision(), author="t")
+    claim = update(
+        "card_key_invalid", "Symptom", lambda d: d["phrases"]["zh"].append("重复扣款了吗")
+    )
+    store.apply(claim, expected_revision=store.revision(), author="t")
+    assert lint_content(store.snapshot().content()), "the planted finding"
+
+    retitle = update("region_lock", "Cause", lambda d: d["title"].update(en="Region lock!"))
+    info = guarded_apply(store, retitle, expected_revision=store.revision(), author="t")
+    snapshot = store.snapshot()
+    assert snapshot.revision == info.revision
+    handed = snapshot_findings(snapshot)
+    assert handed is snapshot._derived["lint"] and handed
+    assert handed == lint_content(snapshot.content())
