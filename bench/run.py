@@ -28,7 +28,7 @@ from typing import Any
 
 from diagnostics.engine import diagnose_body
 from diagnostics.knowledge import Knowledge
-from graph.snapshot import build_snapshot
+from graph.snapshot import Snapshot, build_snapshot
 from seed import default_seed_dir, load_seed_dir
 from web.examples import examples
 
@@ -47,6 +47,19 @@ STORE_SIZES = (1_000, 10_000)
 takes minutes here, so the store-level figures stop at 10k."""
 
 
+def _diagnose_times(snapshot: Snapshot, requests: list[Any], rounds: int) -> list[float]:
+    """Seconds per diagnosis, every request ``rounds`` times, after one warm-up pass."""
+    knowledge = Knowledge()
+    for request in requests:  # warm the per-snapshot caches
+        diagnose_body(snapshot, request, "agent", knowledge)
+    samples: list[float] = []
+    for _ in range(rounds):
+        for request in requests:
+            call = functools.partial(diagnose_body, snapshot, request, "agent", knowledge)
+            samples += timed(call, 1)
+    return samples
+
+
 def diagnose_latency(rounds: int) -> dict[str, Any]:
     """Every example case diagnosed ``rounds`` times on the seed and on bigger graphs."""
     seed, _ = load_seed_dir(default_seed_dir())
@@ -58,15 +71,7 @@ def diagnose_latency(rounds: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for label, content in [("seed", seed)] + [(f"{n:,}", replicate(seed, n)) for n in SIZES]:
         snapshot = build_snapshot(1, content)
-        knowledge = Knowledge()
-        for request in requests:  # warm the per-snapshot caches
-            diagnose_body(snapshot, request, "agent", knowledge)
-        samples: list[float] = []
-        for _ in range(rounds):
-            for request in requests:
-                samples += timed(
-                    functools.partial(diagnose_body, snapshot, request, "agent", knowledge), 1
-                )
+        samples = _diagnose_times(snapshot, requests, rounds)
         rebuilds = 3 if len(content.nodes) > 5000 else 10
         row: dict[str, Any] = {
             "nodes": len(content.nodes),
@@ -75,15 +80,7 @@ def diagnose_latency(rounds: int) -> dict[str, Any]:
             "snapshot_build": stats(timed(functools.partial(build_snapshot, 2, content), rebuilds)),
         }
         if label == "seed":  # the message matched too, as an agent pastes it
-            for request in by_message:
-                diagnose_body(snapshot, request, "agent", knowledge)
-            texts: list[float] = []
-            for _ in range(rounds):
-                for request in by_message:
-                    texts += timed(
-                        functools.partial(diagnose_body, snapshot, request, "agent", knowledge), 1
-                    )
-            row["diagnose_by_message"] = stats(texts)
+            row["diagnose_by_message"] = stats(_diagnose_times(snapshot, by_message, rounds))
         results[label] = row
         print(f"in-process {label:>8}: {row['diagnose']}", file=sys.stderr)
     return results
