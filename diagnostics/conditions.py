@@ -116,6 +116,8 @@ class Condition:
     """True when ``order`` itself is read (``size(order)``), not only its fields."""
     patterns: tuple[str, ...] = ()
     """The literal patterns of its ``matches`` calls (checked when the graph is edited)."""
+    required_parts: tuple[tuple[str, ...], ...] = ()
+    """``required`` split at the dots, once: every diagnosis walks them."""
 
 
 @dataclass
@@ -170,6 +172,7 @@ def compile_condition(source: str) -> Condition:
         functions=frozenset(usage.functions),
         whole_order=usage.whole_order,
         patterns=literal_patterns(tree),
+        required_parts=tuple(tuple(path.split(".")) for path in sorted(usage.required)),
     )
 
 
@@ -426,19 +429,24 @@ def _union(conds: Iterable[Condition]) -> frozenset[str]:
     return frozenset(fields)
 
 
-def _present(order: Mapping[str, Any], path: str) -> bool:
+def _present(order: Mapping[str, Any], parts: tuple[str, ...]) -> bool:
     value: Any = order
-    for part in path.split("."):
-        if not isinstance(value, dict | Mapping) or value.get(part) is None:
+    for part in parts:
+        # Orders are plain dicts (parsed JSON); the Mapping test is the slow path.
+        if not isinstance(value, dict) and not isinstance(value, Mapping):
             return False
-        value = value[part]
+        value = value.get(part)
+        if value is None:
+            return False
     return True
 
 
 def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
     """True (the check fails), False (it passes) or None (facts missing)."""
-    if not all(_present(context.order, path) for path in cond.required):
-        return None
+    order = context.order
+    for parts in cond.required_parts:
+        if not _present(order, parts):
+            return None
     try:
         result = cond.program.execute(context.cel_for(cond))
     except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError):

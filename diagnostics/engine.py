@@ -17,7 +17,6 @@ same request on the same revision gives the same answer (``now`` included).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +32,7 @@ from .language import message_language
 from .matching import SymptomMatch, match_symptom, near_ids
 from .mood import Mood, priority, read_mood
 from .ordering import Step, greedy_order
+from .reasons import Reasons, check_entry, step_minutes
 from .reply import clarifying_reply, compose_reply, render_text, reply_variables
 from .request import DiagnoseRequest, FieldProblem, order_of, parse_request, request_problems
 from .resolution import Choice, choose_resolution
@@ -46,6 +46,7 @@ __all__ = [
     "diagnose",
     "diagnose_body",
     "plan_steps",
+    "step_minutes",
 ]
 
 RELEVANT = 0.01
@@ -55,8 +56,6 @@ _ROLE_NAMES = {
     "senior": {"zh": "高级客服或主管", "en": "senior agent"},
     "admin": {"zh": "管理员", "en": "administrator"},
 }
-UNKNOWN_CHECK_MINUTES = 2.0
-"""What an automatic check with missing facts costs as a manual step: look them up."""
 
 
 def _did_you_mean(near: list[str]) -> str:
@@ -143,131 +142,6 @@ def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[
                 FieldProblem(f"evidence.{check}", f"no such check{_did_you_mean(near)}")
             )
     return problems
-
-
-def _meanings(snapshot: Snapshot) -> Mapping[str, Mapping[str, Any]]:
-    """Each cause's ``tested_by`` meanings by check, built once per snapshot."""
-
-    def build(snap: Snapshot) -> Mapping[str, Mapping[str, Any]]:
-        return {
-            cause: {
-                check: data.get("meaning") for check, data in snap.out_edges(cause, "tested_by")
-            }
-            for cause in snap.nodes_of_type("Cause")
-        }
-
-    return snapshot.derived("tested_by_meanings", build)
-
-
-class _Reasons:
-    """The because-lines of every cause, sharing one diagnosis's work.
-
-    Each observed check is visited once and hands its line to the causes it
-    tests; a finding text, the same for every cause without a meaning of its
-    own for the check, is rendered once (and reused by the checklist).
-    """
-
-    def __init__(
-        self,
-        snapshot: Snapshot,
-        model: CauseModel,
-        outcomes: Mapping[str, CheckOutcome],
-        variables: Mapping[str, Any],
-        lang: str,
-    ) -> None:
-        self.model, self.variables, self.lang = model, variables, lang
-        self._texts: dict[tuple[str, str], str] = {}
-        self._lines: dict[int, list[tuple[float, str]]] = {}
-        meanings = _meanings(snapshot)
-        zh = lang == "zh"
-        for check, outcome in outcomes.items():
-            if not outcome.observed:
-                continue
-            likelihood = model.likelihood(check, outcome.result)
-            findings = snapshot.node(check).get("findings") or {}
-            for index in model.tests.get(check, frozenset()):
-                others = likelihood[:index] + likelihood[index + 1 :]
-                mean = sum(others) / len(others) if others else 0.5
-                strength = math.log(likelihood[index] / mean)
-                texts = meanings.get(model.causes[index], {}).get(check) or findings
-                template = (texts.get(outcome.result) or {}).get(lang)
-                if not template:
-                    continue
-                text = self.finding(str(template), outcome)
-                if outcome.source == "agent":
-                    text += "（客服已确认）" if zh else " (agent confirmed)"
-                if strength < 0:
-                    text = ("不支持：" if zh else "Against: ") + text
-                self._lines.setdefault(index, []).append((-strength, text))
-
-    def finding(self, template: str, outcome: CheckOutcome) -> str:
-        """``template`` rendered with the order's variables and the check's detail."""
-        key = (template, outcome.detail)
-        text = self._texts.get(key)
-        if text is None:
-            values = {**self.variables, "detail": outcome.detail}
-            text = self._texts[key] = render_text(template, values, self.lang)
-        return text
-
-    def because(self, index: int) -> list[str]:
-        """Cause ``index``'s lines, strongest support first, then its prior."""
-        support = sorted(self._lines.get(index, ()), key=lambda item: item[0])
-        share = round(self.model.prior[index] * 100)
-        prior = (
-            f"此症状中约 {share}% 的案例是这个原因（先验）"
-            if self.lang == "zh"
-            else f"about {share}% of cases of this symptom have this cause (prior)"
-        )
-        return [text for _, text in support] + [prior]
-
-
-def step_minutes(node: Mapping[str, Any], outcome: CheckOutcome) -> float:
-    """Agent minutes of a step: the check's cost, or a look-up for missing facts."""
-    if outcome.result == "unknown":
-        return UNKNOWN_CHECK_MINUTES
-    return float(node.get("cost_minutes", 0))
-
-
-def _check_entry(
-    snapshot: Snapshot,
-    check: str,
-    outcome: CheckOutcome,
-    model: CauseModel,
-    reasons: _Reasons,
-    lang: str,
-) -> dict[str, Any]:
-    node = snapshot.node(check)
-    entry: dict[str, Any] = {
-        "id": check,
-        "title": snapshot.title(check, lang),
-        "mode": node.get("mode", "manual"),
-        "result": outcome.result,
-        "source": outcome.source,
-        "tests": [model.causes[i] for i in sorted(model.tests.get(check, frozenset()))],
-    }
-    findings = node.get("findings") or {}
-    if outcome.observed and findings.get(outcome.result):
-        template = str(findings[outcome.result].get(lang, ""))
-        entry["finding"] = reasons.finding(template, outcome)
-    if outcome.result == "unknown":
-        entry["missing"] = list(outcome.missing)
-    if outcome.result in ("pending", "unknown"):
-        entry["cost_minutes"] = step_minutes(node, outcome)
-        if node.get("instructions"):
-            entry["instructions"] = str(node["instructions"].get(lang, ""))
-        elif outcome.result == "unknown":
-            facts = ", ".join(outcome.missing)
-            what = str(node["description"].get(lang, ""))
-            entry["instructions"] = (
-                f"订单缺少这项自动检查需要的信息（{facts}）。"
-                f"请在后台查到或向客户问清后重新诊断：{what}"
-                if lang == "zh"
-                else f"The order lacks what this automatic check needs ({facts}). "
-                f"Look it up or ask, then diagnose again: {what}"
-            )
-    if node.get("escalates_to"):
-        entry["escalates_to"] = node["escalates_to"]
-    return entry
 
 
 def plan_steps(
@@ -445,7 +319,7 @@ def diagnose(
     probabilities = posterior(model, observed)
     ranking = sorted(range(len(model.causes)), key=lambda i: (-probabilities[i], model.causes[i]))
     agent_vars = order_variables(order, now, agent_lang)
-    reasons = _Reasons(snapshot, model, outcomes, agent_vars, agent_lang)
+    reasons = Reasons(snapshot, model, outcomes, agent_vars, agent_lang)
     causes = [
         {
             "id": model.causes[i],
@@ -471,7 +345,7 @@ def diagnose(
     done.sort(key=lambda c: (outcomes[c].source != "auto", outcomes[c].result != "fail", c))
     checks = []
     for check in [*done, *plan]:
-        entry = _check_entry(snapshot, check, outcomes[check], model, reasons, agent_lang)
+        entry = check_entry(snapshot, check, outcomes[check], model, reasons, agent_lang)
         if check in plan:
             entry["step"] = plan.index(check) + 1
         entry["required_by_resolution"] = check in required

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from graph.snapshot import Snapshot
 
 from .builtins import BUILTIN_FIELDS, BUILTINS
-from .conditions import ConditionContext, compile_condition, evaluate
+from .conditions import Condition, ConditionContext, compile_condition, evaluate
 
 __all__ = ["CheckOutcome", "run_checks"]
 
@@ -52,18 +52,42 @@ def _missing_fields(order: Mapping[str, object], paths: Iterable[str]) -> tuple[
     return tuple(missing)
 
 
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """How a check runs: by hand, by a built-in, or by its ``fails_when`` condition."""
+
+    auto: bool
+    builtin: str | None = None
+    condition: Condition | None = None
+
+
+def _kind(snapshot: Snapshot, check_id: str) -> _Kind:
+    """The check's kind, looked up once per snapshot (every diagnosis asks again)."""
+    kinds: dict[str, _Kind] = snapshot.derived("check_kinds", lambda _: {})
+    kind = kinds.get(check_id)
+    if kind is None:
+        check = snapshot.node(check_id)
+        if check.get("mode") != "auto":
+            kind = _Kind(auto=False)
+        elif check.get("builtin"):
+            kind = _Kind(auto=True, builtin=str(check["builtin"]))
+        else:
+            kind = _Kind(auto=True, condition=compile_condition(str(check["fails_when"])))
+        kinds[check_id] = kind
+    return kind
+
+
 def _auto(
-    snapshot: Snapshot, check_id: str, order: Mapping[str, object], context: ConditionContext
+    check_id: str, kind: _Kind, order: Mapping[str, object], context: ConditionContext
 ) -> CheckOutcome:
-    check = snapshot.node(check_id)
-    builtin = check.get("builtin")
-    if builtin:
-        result = BUILTINS[builtin](order, context.now)
+    if kind.builtin is not None:
+        result = BUILTINS[kind.builtin](order, context.now)
         if result.fails is None:
-            missing = _missing_fields(order, BUILTIN_FIELDS[builtin])
+            missing = _missing_fields(order, BUILTIN_FIELDS[kind.builtin])
             return CheckOutcome(check_id, "unknown", "auto", result.detail, missing)
         return CheckOutcome(check_id, "fail" if result.fails else "pass", "auto", result.detail)
-    condition = compile_condition(str(check["fails_when"]))
+    condition = kind.condition
+    assert condition is not None
     verdict = evaluate(condition, context)
     if verdict is None:
         missing = _missing_fields(order, condition.required)
@@ -85,8 +109,10 @@ def run_checks(
     for check_id in check_ids:
         if check_id in evidence:
             outcomes[check_id] = CheckOutcome(check_id, evidence[check_id], "agent")
-        elif snapshot.node(check_id).get("mode") == "auto":
-            outcomes[check_id] = _auto(snapshot, check_id, order, context)
+            continue
+        kind = _kind(snapshot, check_id)
+        if kind.auto:
+            outcomes[check_id] = _auto(check_id, kind, order, context)
         else:
             outcomes[check_id] = CheckOutcome(check_id, "pending", "none")
     return outcomes

@@ -57,24 +57,40 @@ few. Deeper is an attack or a bug, and would cost every recursive walk."""
 def nesting_problem(body: Any, limit: int = MAX_NESTING) -> FieldProblem | None:
     """The first place ``body`` nests deeper than ``limit`` levels, or None.
 
-    Walked with an explicit stack, so the check itself cannot overflow.
+    Walked with an explicit stack, so the check itself cannot overflow. Every
+    body is walked, so the walk keeps only containers and their depth; the
+    path is traced only for a body that is too deep.
     """
+    stack: list[tuple[Any, int]] = [(body, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth >= limit and value:
+            return FieldProblem(field_path(_path_past(body, limit)) + "…", _DEEP.format(limit))
+        items = value.values() if isinstance(value, dict) else value
+        stack.extend((v, depth + 1) for v in items if isinstance(v, dict | list) and v)
+    return None
+
+
+_DEEP = "nested deeper than {} levels"
+
+
+def _path_past(body: Any, limit: int) -> tuple[Any, ...]:
+    """The first ``limit`` keys of a path that goes deeper than ``limit`` levels."""
     stack: list[tuple[Any, tuple[Any, ...]]] = [(body, ())]
     while stack:
         value, path = stack.pop()
         if len(path) > limit:
-            where = field_path(path[:limit]) + "…"
-            return FieldProblem(where, f"nested deeper than {limit} levels")
+            return path[:limit]
         if isinstance(value, dict):
             stack.extend((v, (*path, k)) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((v, (*path, i)) for i, v in enumerate(value))
-    return None
+    return ()
 
 
 def too_deep(limit: int = MAX_NESTING) -> FieldProblem:
     """The problem of a body too deep for the parser itself (RecursionError)."""
-    return FieldProblem("(body)", f"nested deeper than {limit} levels")
+    return FieldProblem("(body)", _DEEP.format(limit))
 
 
 def field_path(parts: Any) -> str:
