@@ -35,6 +35,7 @@ from lark import Tree
 from schema import graph_schema, order_schema
 
 from .cel_regex import global_form, literal_patterns, matches, pattern_problem
+from .paths import at_path
 
 __all__ = [
     "CEL_FUNCTIONS",
@@ -323,8 +324,12 @@ def parse_time(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _field_tree(fields: Iterable[str]) -> dict[str, Any]:
-    """Order paths as a nested dict; ``True`` marks a subtree read whole."""
+@lru_cache(maxsize=1024)
+def _field_tree(fields: frozenset[str]) -> dict[str, Any]:
+    """Order paths as a nested dict; ``True`` marks a subtree read whole.
+
+    Cached: a symptom's conditions read the same fields on every diagnosis.
+    Callers only read the tree."""
     tree: dict[str, Any] = {}
     for path in fields:
         parts = path.replace(_ITEM, "." + _ITEM).split(".")
@@ -353,7 +358,7 @@ def _prune(value: Any, tree: Any) -> Any:
 
 def pruned_order(order: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """The part of ``order`` that conditions reading ``fields`` can see."""
-    pruned: dict[str, Any] = _prune(dict(order), _field_tree(fields))
+    pruned: dict[str, Any] = _prune(dict(order), _field_tree(frozenset(fields)))
     return pruned
 
 
@@ -429,23 +434,11 @@ def _union(conds: Iterable[Condition]) -> frozenset[str]:
     return frozenset(fields)
 
 
-def _present(order: Mapping[str, Any], parts: tuple[str, ...]) -> bool:
-    value: Any = order
-    for part in parts:
-        # Orders are plain dicts (parsed JSON); the Mapping test is the slow path.
-        if not isinstance(value, dict) and not isinstance(value, Mapping):
-            return False
-        value = value.get(part)
-        if value is None:
-            return False
-    return True
-
-
 def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
     """True (the check fails), False (it passes) or None (facts missing)."""
     order = context.order
     for parts in cond.required_parts:
-        if not _present(order, parts):
+        if at_path(order, parts) is None:
             return None
     try:
         result = cond.program.execute(context.cel_for(cond))

@@ -11,12 +11,14 @@ a manual step that names the missing facts. An agent's recorded result
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from graph.snapshot import Snapshot
 
 from .builtins import BUILTIN_FIELDS, BUILTINS
 from .conditions import Condition, ConditionContext, compile_condition, evaluate
+from .paths import at_path
 
 __all__ = ["CheckOutcome", "run_checks"]
 
@@ -34,19 +36,23 @@ class CheckOutcome:
     source: str
     detail: str = ""
     missing: tuple[str, ...] = ()
+    observed: bool = field(init=False, repr=False, compare=False)
+    """True when the result is evidence the probabilities should use (pass or
+    fail). Set once: a diagnosis asks it of every outcome several times."""
 
-    @property
-    def observed(self) -> bool:
-        """True when the result is evidence the probabilities should use."""
-        return self.result in ("pass", "fail")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "observed", self.result in ("pass", "fail"))
+
+
+@lru_cache(maxsize=1024)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.replace("[]", "").split("."))
 
 
 def _missing_fields(order: Mapping[str, object], paths: Iterable[str]) -> tuple[str, ...]:
     missing = []
     for path in sorted(paths):
-        value: object = order
-        for part in path.replace("[]", "").split("."):
-            value = value.get(part) if isinstance(value, dict | Mapping) else None
+        value = at_path(order, _parts(path))
         if value is None or value == [] or value == "":
             missing.append("order." + path)
     return tuple(missing)

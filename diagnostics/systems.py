@@ -62,10 +62,12 @@ def _strings(value: Any) -> Iterator[str]:
         item = stack.pop()
         if isinstance(item, str):
             yield item
-        elif isinstance(item, dict | Mapping):  # dict first: orders are parsed JSON
+        elif isinstance(item, dict):  # orders are parsed JSON: dicts, lists, scalars
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+        elif not isinstance(item, int | float) and isinstance(item, Mapping):
+            stack.extend(item.values())
 
 
 def names_for(snapshot: Snapshot, order: Mapping[str, Any]) -> set[str]:

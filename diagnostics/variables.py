@@ -15,6 +15,7 @@ from typing import Any
 
 from .conditions import parse_time
 from .language import display_platform, display_region
+from .paths import at_path
 
 __all__ = ["REFUND_TRANSIT_DAYS", "eta_variables", "format_time", "mask_email", "order_variables"]
 
@@ -24,10 +25,7 @@ _CURRENCY_ZH = {"CNY": "元", "RMB": "元"}
 
 
 def _get(order: Mapping[str, Any], *path: str) -> Any:
-    value: Any = order
-    for part in path:
-        value = value.get(part) if isinstance(value, dict | Mapping) else None
-    return value
+    return at_path(order, path)
 
 
 def mask_email(address: str) -> str:
