@@ -42,6 +42,7 @@ from .store import (
     new_token,
     revert_changes,
 )
+from .writer_lock import WriterLock
 
 __all__ = ["SqliteStore"]
 
@@ -108,6 +109,7 @@ class SqliteStore:
         self._local = threading.local()
         self._snapshot: Snapshot | None = None
         self._snapshot_lock = threading.Lock()
+        self._writers = WriterLock(path)
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
         conn = self.connection()
@@ -163,6 +165,18 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self, mode: str = "IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        """One transaction; a writing one (IMMEDIATE, EXCLUSIVE) waits its turn
+        in the store's writer queue (``writer_lock``) rather than in SQLite's
+        sleep-and-retry."""
+        if mode == "DEFERRED":
+            with self._transaction(mode) as conn:
+                yield conn
+            return
+        with self._writers.held(), self._transaction(mode) as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self, mode: str) -> Iterator[sqlite3.Connection]:
         conn = self.connection()
         conn.execute(f"BEGIN {mode}")
         try:
