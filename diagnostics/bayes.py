@@ -28,6 +28,8 @@ DEFAULT_P_FAIL_OTHERWISE = 0.05
 """Used when a check states no ``p_fail_otherwise``: a rare false alarm."""
 
 _FLOOR = 1e-3
+_PRIOR = ("", "prior")
+"""The key of the log priors among a model's cached logs (no check has an empty id)."""
 
 
 def _clamp(p: float) -> float:
@@ -63,6 +65,15 @@ class CauseModel:
         """P(result of ``check`` | cause) for each cause."""
         fails = self.p_fail[check]
         return fails if result == "fail" else tuple(1.0 - p for p in fails)
+
+    def log_prior(self) -> tuple[float, ...]:
+        """log P(cause) for each cause (minus infinity for a zero prior), computed once."""
+        logs = self._logs.get(_PRIOR)
+        if logs is None:
+            logs = self._logs[_PRIOR] = tuple(
+                math.log(p) if p > 0 else -math.inf for p in self.prior
+            )
+        return logs
 
     def log_likelihood(self, check: str, result: str) -> tuple[float, ...]:
         """log P(result of ``check`` | cause) for each cause, computed once per model."""
@@ -107,8 +118,19 @@ def cause_model(
     counts = tuple(int((confirmed or {}).get(cause, 0)) for cause in model.causes)
     if not any(counts):
         return model
+    # The latest learned model of each symptom is kept, so that its cached logs
+    # serve every diagnosis until the next confirmed outcome changes the counts.
+    learned: dict[str, tuple[tuple[tuple[int, ...], float], CauseModel]] = snapshot.derived(
+        "learned_models", lambda _: {}
+    )
+    key = (counts, prior_weight)
+    kept = learned.get(symptom)
+    if kept is not None and kept[0] == key:
+        return kept[1]
     prior = learned_prior(model.authored_prior, counts, prior_weight)
-    return replace(model, prior=prior, confirmed=counts)
+    result = replace(model, prior=prior, confirmed=counts)
+    learned[symptom] = (key, result)
+    return result
 
 
 def with_check(model: CauseModel, snapshot: Snapshot, check: str) -> CauseModel:
@@ -128,7 +150,7 @@ def posterior(model: CauseModel, outcomes: Mapping[str, str]) -> tuple[float, ..
     """
     if not model.causes:
         return ()
-    logs = [math.log(p) if p > 0 else -math.inf for p in model.prior]
+    logs = list(model.log_prior())
     for check, result in outcomes.items():
         if check not in model.p_fail or result not in ("pass", "fail"):
             continue

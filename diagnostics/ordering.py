@@ -75,14 +75,6 @@ def expected_cost(model: CauseModel, weights: Sequence[float], steps: Sequence[S
     return cost
 
 
-def _detection(model: CauseModel, weights: Sequence[float], step: Step) -> float:
-    total = sum(weights)
-    if total <= 0:
-        return 0.0
-    found = sum(w * (1.0 - _survival(model, step, c)) for c, w in enumerate(weights))
-    return found / total
-
-
 def greedy_order(model: CauseModel, weights: Sequence[float], steps: Sequence[Step]) -> list[Step]:
     """``steps`` by detection per minute, conditioned step by step.
 
@@ -90,12 +82,16 @@ def greedy_order(model: CauseModel, weights: Sequence[float], steps: Sequence[St
     last in their given order; nothing follows an escalation, since it ends
     the sequence.
     """
+    causes = range(len(weights))
+    # Each step's survival per cause is fixed: worked out once, not once a round.
+    survival = {id(step): [_survival(model, step, c) for c in causes] for step in steps}
     current = list(weights)
     left = list(steps)
     order: list[Step] = []
     while left:
+        total = sum(current)
         scored = [
-            (_detection(model, current, step) / max(step.cost, _FREE), -i, step)
+            (_found(current, survival[id(step)], total) / max(step.cost, _FREE), -i, step)
             for i, step in enumerate(left)
         ]
         score, _, best = max(scored, key=lambda item: (item[0], item[1]))
@@ -106,8 +102,15 @@ def greedy_order(model: CauseModel, weights: Sequence[float], steps: Sequence[St
         left.remove(best)
         if best.escalation:
             break
-        current = [w * _survival(model, best, c) for c, w in enumerate(current)]
+        current = [w * s for w, s in zip(current, survival[id(best)], strict=True)]
     return order
+
+
+def _found(weights: Sequence[float], survival: Sequence[float], total: float) -> float:
+    """The share of the weight a step with these survivals finds."""
+    if total <= 0:
+        return 0.0
+    return sum(w * (1.0 - s) for w, s in zip(weights, survival, strict=True)) / total
 
 
 def static_order(model: CauseModel, steps: Sequence[Step]) -> list[Step]:

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from diagnostics.bayes import CauseModel
+from diagnostics.bayes import CauseModel, cause_model, posterior
 from diagnostics.engine import diagnose_body
 from diagnostics.evaluate import evaluate_cases, load_cases
+from diagnostics.knowledge import DEFAULT_PRIOR_WEIGHT, learned_prior
 from diagnostics.mood import read_mood
 from diagnostics.ordering import (
     Step,
@@ -283,3 +284,19 @@ def test_language_file_templates_use_only_declared_variables() -> None:
     for text in texts:
         for lang in ("zh", "en"):
             assert template_problems(str(text[lang])) == []
+
+
+def test_a_learned_model_is_kept_until_the_counts_change(snapshot: Snapshot) -> None:
+    base = cause_model(snapshot, "card_key_invalid")
+    first, second = base.causes[0], base.causes[1]
+    learned = cause_model(snapshot, "card_key_invalid", {second: 5})
+    assert learned is cause_model(snapshot, "card_key_invalid", {second: 5})
+    counts = tuple(5 if cause == second else 0 for cause in base.causes)
+    assert learned.prior == learned_prior(base.authored_prior, counts, DEFAULT_PRIOR_WEIGHT)
+    assert learned.prior[1] > base.prior[1]
+    moved = cause_model(snapshot, "card_key_invalid", {second: 5, first: 1})
+    assert moved is not learned and moved.prior != learned.prior
+    assert cause_model(snapshot, "card_key_invalid") is base  # no counts: the graph's own
+    # the cached logs follow each model's own priors
+    assert posterior(learned, {}) == pytest.approx(learned.prior)
+    assert posterior(base, {}) == pytest.approx(base.prior)
