@@ -145,13 +145,22 @@ def template_problems(text: str) -> list[str]:
     >>> template_problems("{{ order_no.__class__ }}")
     ["attribute '__class__' is not allowed"]
     """
+    return list(_template_problems(text))
+
+
+@lru_cache(maxsize=16384)
+def _template_problems(text: str) -> tuple[str, ...]:
+    """Cached by text: a graph repeats its templates (every copy of a reply, every
+    edge meaning), and parsing one costs a millisecond."""
+    if "{" not in text:  # plain text: nothing for Jinja to find
+        return ()
     try:
         parsed = _environment().parse(text)
     except TemplateSyntaxError as err:
-        return [f"template syntax error on line {err.lineno}: {err.message}"]
+        return (f"template syntax error on line {err.lineno}: {err.message}",)
     problems = _construct_problems(parsed)
     unknown = meta.find_undeclared_variables(parsed) - allowed_variables()
-    return problems + [f"unknown variable {name!r}" for name in sorted(unknown)]
+    return (*problems, *(f"unknown variable {name!r}" for name in sorted(unknown)))
 
 
 def _label(name: str, lang: str) -> str:

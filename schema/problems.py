@@ -145,7 +145,7 @@ def _problems_of(error: ValidationError) -> list[FieldProblem]:
 _FAST: dict[int, tuple[Draft202012Validator, Any]] = {}
 
 
-def _fast(validator: Draft202012Validator) -> Any:
+def fast_twin(validator: Draft202012Validator) -> Any:
     """The same schema compiled by jsonschema-rs (Rust), made once per validator.
 
     It answers "valid?" in microseconds where the Python validator takes about
@@ -169,7 +169,7 @@ def body_problems(validator: Draft202012Validator, body: Any) -> list[FieldProbl
     deep = nesting_problem(body)
     if deep is not None:
         return [deep]
-    if _fast(validator).is_valid(body):
+    if fast_twin(validator).is_valid(body):
         return []
     seen: dict[tuple[str, str], FieldProblem] = {}
     for error in validator.iter_errors(body):

@@ -171,10 +171,10 @@ def test_the_fast_validator_agrees_with_the_python_one() -> None:
     from hypothesis import strategies as st
 
     from diagnostics.request import _validator
-    from schema.problems import _fast
+    from schema.problems import fast_twin
     from web.examples import examples
 
-    python, fast = _validator(), _fast(_validator())
+    python, fast = _validator(), fast_twin(_validator())
     for case in examples():
         assert fast.is_valid(case["request"]) and not list(python.iter_errors(case["request"]))
 

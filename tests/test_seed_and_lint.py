@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.synthetic import replicate
 from graph.lint import lint_content
 from graph.model import Edge, GraphContent, Node
 from graph.sqlite import SqliteStore
 from schema import order_schema, taxonomy
+from schema.validate import _edge_memo, _node_memo
 from seed import default_seed_dir, dump_seed_dir, load_seed_dir
 
 from .conftest import SHARED
@@ -184,3 +186,18 @@ def test_a_guarded_edit_hands_its_lint_to_the_new_revision(store: SqliteStore) -
     handed = snapshot_findings(snapshot)
     assert handed is snapshot._derived["lint"] and handed
     assert handed == lint_content(snapshot.content())
+
+
+def test_the_lint_memo_holds_a_graph_bigger_than_it_used_to(seed_content: GraphContent) -> None:
+    """A second lint of an unchanged graph re-validates nothing, even past 8k records.
+
+    The record memo was an 8192-entry LRU; lint walks every record in turn,
+    so on a bigger graph each was evicted before it came back and every gated
+    edit at 10k nodes re-validated all 25k records (30 s).
+    """
+    content = replicate(seed_content, 6_000)
+    assert len(content.nodes) + len(content.edges) > 8192
+    first = lint_content(content)
+    misses = _node_memo.cache_info().misses + _edge_memo.cache_info().misses
+    assert lint_content(content) == first
+    assert _node_memo.cache_info().misses + _edge_memo.cache_info().misses == misses
