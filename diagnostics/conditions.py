@@ -34,6 +34,7 @@ from lark import Tree
 
 from schema import graph_schema, order_schema
 
+from .cel_flat import flat_form, flat_values
 from .cel_regex import global_form, literal_patterns, matches, pattern_problem
 from .paths import at_path
 
@@ -44,9 +45,11 @@ __all__ = [
     "Condition",
     "ConditionContext",
     "ConditionError",
+    "Focus",
     "compile_condition",
     "condition_problems",
     "evaluate",
+    "focus_of",
     "order_field_problem",
     "parse_time",
 ]
@@ -117,6 +120,11 @@ class Condition:
     """True when ``order`` itself is read (``size(order)``), not only its fields."""
     patterns: tuple[str, ...] = ()
     """The literal patterns of its ``matches`` calls (checked when the graph is edited)."""
+    flat_program: Any = None
+    """The program with its order fields as top-level variables (``cel_flat``),
+    or None when the condition keeps the nested form."""
+    flat_paths: tuple[tuple[str, ...], ...] = ()
+    """The field paths the flat program reads as variables."""
     required_parts: tuple[tuple[str, ...], ...] = ()
     """``required`` split at the dots, once: every diagnosis walks them."""
 
@@ -162,6 +170,7 @@ def compile_condition(source: str) -> Condition:
         # Should the rewritten text not compile, the built-in form stays: slower, never wrong.
         with contextlib.suppress(ValueError, RuntimeError):
             program = cel.compile(fast)
+    flat_program, flat_paths = _flat(fast if program.source == fast else source)
     usage = _Usage()
     _visit(tree, {}, usage, guarded=False)
     return Condition(
@@ -173,8 +182,23 @@ def compile_condition(source: str) -> Condition:
         functions=frozenset(usage.functions),
         whole_order=usage.whole_order,
         patterns=literal_patterns(tree),
+        flat_program=flat_program,
+        flat_paths=flat_paths,
         required_parts=tuple(tuple(path.split(".")) for path in sorted(usage.required)),
     )
+
+
+def _flat(source: str) -> tuple[Any, tuple[tuple[str, ...], ...]]:
+    """The flat program of ``source`` and its paths, or (None, ()) to keep the nested form."""
+    try:
+        with _parser_lock:
+            tree = _parser().parse(source)
+        form = flat_form(source, tree)
+        if form is None:
+            return None, ()
+        return cel.compile(form[0]), form[1]
+    except (CELParseError, ValueError, RuntimeError):
+        return None, ()  # slower, never wrong
 
 
 def _first_line(text: str) -> str:
@@ -368,18 +392,19 @@ class ConditionContext:
     The CEL library converts every value of its context to CEL on first use,
     at a few microseconds per value: converting a whole order costs more than
     evaluating every condition of a symptom. So the CEL context holds only the
-    order fields the conditions about to run read (``focus``), and a diagnosis
-    costs what its symptom's conditions read, however big the order or graph.
-    A condition outside the focus still gets a context of its own fields, so
-    the answer never depends on the focus, only the speed does.
+    order fields the conditions about to run read (``focus``), each bound as a
+    variable of its own where the condition allows (``cel_flat``), and a
+    diagnosis costs what its symptom's conditions read, however big the order
+    or graph. A condition outside the focus still gets a context of its own
+    fields, so the answer never depends on the focus, only the speed does.
     """
 
     __slots__ = ("_cel", "_focus", "_functions", "now", "order", "systems")
 
     def __init__(self, order: Mapping[str, Any], now: datetime, systems: Mapping[str, str]) -> None:
         self.order, self.now, self.systems = order, now, systems
-        self._cel: dict[frozenset[str] | None, Any] = {}
-        self._focus: tuple[frozenset[str] | None, Any] | None = None
+        self._cel: dict[Any, Any] = {}
+        self._focus: tuple[_Reads, Any, _Reads, Any] | None = None
 
         def minutes_since(ts: str) -> float:
             return (now - parse_time(ts)).total_seconds() / 60.0
@@ -402,36 +427,97 @@ class ConditionContext:
     ) -> ConditionContext:
         return cls(order, now or datetime.now(UTC), dict(systems or {}))
 
-    def _context(self, fields: frozenset[str] | None) -> Any:
-        """The CEL context with ``fields`` of the order (None: the whole order)."""
-        known = self._cel.get(fields)
+    def _context(self, reads: _Reads) -> Any:
+        """The CEL context for conditions that read ``reads``, made once."""
+        known = self._cel.get(reads)
         if known is None:
-            order = dict(self.order) if fields is None else pruned_order(self.order, fields)
-            variables = {"order": order, "now": self.now, "systems": dict(self.systems)}
+            flat, fields, paths, names = reads
+            if not flat:
+                order = dict(self.order) if fields is None else pruned_order(self.order, fields)
+                variables = {"order": order, "now": self.now, "systems": dict(self.systems)}
+            else:
+                tree = _field_tree(fields or frozenset())
+                variables = flat_values(self.order, paths, tree, _prune)
+                if "now" in names:
+                    variables["now"] = self.now
+                if "systems" in names:
+                    variables["systems"] = dict(self.systems)
             known = cel.Context(variables=variables, functions=self._functions)
-            self._cel[fields] = known
+            self._cel[reads] = known
         return known
 
-    def focus(self, conditions: Iterable[Condition]) -> None:
-        """Prepare one CEL context for ``conditions``, which are about to run."""
-        conds = list(conditions)
-        fields = None if any(c.whole_order for c in conds) else _union(conds)
-        self._focus = (fields, self._context(fields))
+    def focus(self, conditions: Focus | Iterable[Condition]) -> None:
+        """Prepare the CEL contexts for ``conditions``, which are about to run
+        (a :class:`Focus` when the caller keeps one for conditions it runs often)."""
+        plan = conditions if isinstance(conditions, Focus) else focus_of(conditions)
+        self._focus = (
+            plan.flat,
+            self._context(plan.flat) if plan.any_flat else None,
+            plan.nested,
+            self._context(plan.nested) if plan.any_nested else None,
+        )
 
-    def cel_for(self, cond: Condition) -> Any:
-        """The CEL context to evaluate ``cond`` in: the focus when it covers ``cond``."""
+    def program_for(self, cond: Condition) -> tuple[Any, Any]:
+        """The program to run for ``cond``, and its CEL context: the focus if it covers ``cond``."""
+        flat = cond.flat_program is not None
         if self._focus is not None:
-            fields, context = self._focus
-            if fields is None or (not cond.whole_order and cond.fields <= fields):
-                return context
-        return self._context(None if cond.whole_order else cond.fields)
+            reads = self._focus[0] if flat else self._focus[2]
+            context = self._focus[1] if flat else self._focus[3]
+            if context is not None and _covers(reads, cond):
+                return (cond.flat_program if flat else cond.program), context
+        own = _reads([cond], flat=flat)
+        return (cond.flat_program if flat else cond.program), self._context(own)
 
 
-def _union(conds: Iterable[Condition]) -> frozenset[str]:
+_Reads = tuple[bool, frozenset[str] | None, frozenset[tuple[str, ...]], frozenset[str]]
+"""What a CEL context must hold: flat or nested, the order fields (None: the
+whole order), the flat paths, and the other variables (now, systems)."""
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What a set of conditions reads, worked out once: the engine keeps one per
+    symptom and snapshot, since every diagnosis of the symptom runs the same set."""
+
+    flat: _Reads
+    nested: _Reads
+    any_flat: bool
+    any_nested: bool
+
+
+def focus_of(conditions: Iterable[Condition]) -> Focus:
+    """The :class:`Focus` of ``conditions``."""
+    conds = list(conditions)
+    flat = [c for c in conds if c.flat_program is not None]
+    nested = [c for c in conds if c.flat_program is None]
+    return Focus(_reads(flat, flat=True), _reads(nested, flat=False), bool(flat), bool(nested))
+
+
+def _reads(conds: list[Condition], *, flat: bool) -> _Reads:
+    if not flat and any(c.whole_order for c in conds):
+        return (False, None, frozenset(), frozenset())
     fields: set[str] = set()
+    paths: set[tuple[str, ...]] = set()
+    names: set[str] = set()
     for cond in conds:
         fields |= cond.fields
-    return frozenset(fields)
+        if flat:
+            paths.update(cond.flat_paths)
+            names |= cond.variables
+    return (flat, frozenset(fields), frozenset(paths), frozenset(names - {"order"}))
+
+
+def _covers(reads: _Reads, cond: Condition) -> bool:
+    """Does a context made for ``reads`` hold everything ``cond`` reads?"""
+    flat, fields, paths, names = reads
+    if not flat:
+        return fields is None or (not cond.whole_order and cond.fields <= fields)
+    return (
+        fields is not None
+        and cond.fields <= fields
+        and paths.issuperset(cond.flat_paths)
+        and names.issuperset(cond.variables - {"order"})
+    )
 
 
 def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
@@ -441,7 +527,8 @@ def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
         if at_path(order, parts) is None:
             return None
     try:
-        result = cond.program.execute(context.cel_for(cond))
+        program, cel_context = context.program_for(cond)
+        result = program.execute(cel_context)
     except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError):
         return None
     return result if isinstance(result, bool) else None

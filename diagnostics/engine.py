@@ -25,7 +25,7 @@ from graph.errors import KgdiagError, NotFound
 from graph.snapshot import Snapshot
 
 from .bayes import CauseModel, cause_model, posterior, with_check
-from .conditions import Condition, ConditionContext, compile_condition
+from .conditions import Condition, ConditionContext, Focus, compile_condition, focus_of
 from .evaluation import CheckOutcome, run_checks
 from .knowledge import Knowledge, recovery_time
 from .language import message_language
@@ -113,24 +113,27 @@ def _symptom(
     return match_symptom(snapshot, request.message or "", context)
 
 
-def _conditions(snapshot: Snapshot, model: CauseModel) -> list[Condition]:
-    """The CEL conditions this model's diagnosis may run: check and resolution ones.
+def _focus(snapshot: Snapshot, model: CauseModel) -> Focus:
+    """What this model's diagnosis may run: its check and resolution conditions.
 
-    Listed once per snapshot and symptom; a check the agent's evidence added
-    to the model is looked up on the spot.
+    Worked out once per snapshot and symptom; a check the agent's evidence
+    added to the model is looked up on the spot.
     """
 
-    def build(snap: Snapshot) -> tuple[frozenset[str], tuple[Condition, ...]]:
+    def build(snap: Snapshot) -> tuple[frozenset[str], tuple[Condition, ...], Focus]:
         base = cause_model(snap, model.symptom)
         sources = [snap.node(check).get("fails_when") for check in base.p_fail]
         for cause in base.causes:
             sources += [data.get("when") for _, data in snap.out_edges(cause, "resolved_by")]
         conds = tuple(compile_condition(str(source)) for source in sources if source)
-        return frozenset(base.p_fail), conds
+        return frozenset(base.p_fail), conds, focus_of(conds)
 
-    checks, conds = snapshot.derived(f"conditions:{model.symptom}", build)
+    checks, conds, focus = snapshot.derived(f"conditions:{model.symptom}", build)
     extra = [snapshot.node(c).get("fails_when") for c in model.p_fail if c not in checks]
-    return [*conds, *(compile_condition(str(source)) for source in extra if source)]
+    extra = [source for source in extra if source]
+    if not extra:
+        return focus
+    return focus_of([*conds, *(compile_condition(str(source)) for source in extra)])
 
 
 def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[FieldProblem]:
@@ -313,7 +316,7 @@ def diagnose(
     model = cause_model(snapshot, match.id, known.confirmed.get(match.id), known.prior_weight)
     for check in request.evidence:
         model = with_check(model, snapshot, check)
-    context.focus(_conditions(snapshot, model))
+    context.focus(_focus(snapshot, model))
     outcomes = run_checks(snapshot, model.p_fail, context, request.evidence)
     observed = {c: o.result for c, o in outcomes.items() if o.observed}
     probabilities = posterior(model, observed)

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from diagnostics.cel_flat import flat_form
 from diagnostics.cel_regex import global_form, literal_patterns
 from diagnostics.conditions import (
     Condition,
@@ -207,3 +208,76 @@ def test_a_condition_reading_the_whole_order_sees_it() -> None:
     context = ConditionContext.build({"a": 1, "b": 2, "c": 3}, NOW)
     context.focus([compile_condition("order.a == 1")])
     assert evaluate(cond, context) is True
+
+
+def test_field_chains_become_variables_and_nothing_else_changes() -> None:
+    cases = {
+        'order.a.b == "x"': ('order__a__b == "x"', [("a", "b")]),
+        "has(order.a.b.c) && order.a.b.c > 1": (
+            "has(order__a__b.c) && order__a__b__c > 1",
+            [("a", "b"), ("a", "b", "c")],
+        ),
+        "order.l.exists(k, k.x == order.m.n)": (
+            "order__l.exists(k, k.x == order__m__n)",
+            [("l",), ("m", "n")],
+        ),
+        "order.p[0].s == 1": ("order__p[0].s == 1", [("p",)]),
+        'systems[order.s] == "down" && now > timestamp(order.t)': (
+            'systems[order__s] == "down" && now > timestamp(order__t)',
+            [("s",), ("t",)],
+        ),
+        "x.order.y == 1": ("x.order.y == 1", []),
+    }
+    for source, (flat, paths) in cases.items():
+        assert flat_form(source, _parser().parse(source)) == (flat, tuple(paths)), source
+    for nested in (
+        "size(order) > 1",  # the order itself
+        'order["a"] == 1',  # indexed
+        "has(order.a)",  # has() needs the order map
+        "l.exists(order, order.x)",  # a comprehension binds the name
+        "order__a == 1",  # our names in the text
+        "order.a__b == 1",  # a name that two paths could share
+    ):
+        assert flat_form(nested, _parser().parse(nested)) is None, nested
+
+
+_SHAPES: list[dict[str, Any]] = [
+    {},
+    {"payment": None},
+    {"payment": "paid"},
+    {"payment": []},
+    {"payment": {}},
+    {"payment": {"callback": None}},
+    {"payment": {"callback": "x"}},
+    {"payment": {"callback": {}}},
+    {"payment": {"callback": {"received": True}}},
+    {"payment": {"callback": {"received": True, "error": None}}},
+    {"payment": {"callback": {"received": False, "error": "amount mismatch"}}},
+    {"payment": {"callback": {"received": True, "error": "金额不符"}, "attempts": "x"}},
+    {"payment": {"attempts": [{"status": "paid"}, {"status": "paid"}, {}]}},
+    {"payment": {"attempts": [None, "x", {"status": None}]}},
+]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "order.payment.callback.received",
+        "!order.payment.callback.received",
+        "has(order.payment.callback.error)",
+        "order.payment.callback.received && has(order.payment.callback.error) "
+        '&& order.payment.callback.error.matches("(?i)(金额|amount)")',
+        "order.payment.callback.error == null || order.payment.callback.received",
+        "size(order.payment.attempts.filter(a, a.status == 'paid')) >= 2",
+        "order.payment.attempts[0].status == 'paid'",
+        "has(order.payment.callback.received) ? order.payment.callback.received : false",
+    ],
+)
+def test_flat_answers_as_nested_on_odd_shapes(source: str) -> None:
+    """Missing steps, nulls, strings and lists where maps belong: the flat form
+    fails exactly where the nested one does."""
+    cond = compile_condition(source)
+    assert cond.flat_program is not None
+    for order in _SHAPES:
+        answer = evaluate(cond, ConditionContext.build(order, NOW))
+        assert answer == _plain(cond, order, {}), (source, order)
