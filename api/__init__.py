@@ -7,6 +7,7 @@ shared by its threads.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from flask_orjson import OrjsonProvider
 from flask_wtf.csrf import CSRFProtect
 
 from graph.errors import StoreUnavailable
@@ -28,12 +31,36 @@ from .settings import SETTINGS
 __all__ = ["create_app"]
 
 
+class _JsonProvider(OrjsonProvider):
+    """Answers encoded by orjson: a 10 KB diagnosis in tens of µs, not the
+    300 µs of the standard encoder (it was a tenth of a diagnose request).
+    Bodies are still read by the standard parser: its RecursionError on a
+    body nested thousands deep is caught and named (``api.spec``), where
+    orjson would only say "not JSON"."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self._standard = DefaultJSONProvider(app)
+        self._standard.ensure_ascii = False
+        self._standard.sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        try:
+            return super().dumps(obj, **kwargs)
+        except TypeError:  # past orjson: an integer beyond 64 bits (a huge id echoed back)
+            return self._standard.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return json.loads(s, **kwargs)
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``KGDIAG_DB`` names the store (it must exist)."""
     # The pages build on this package's modules, so they are imported here, not above.
     from web import pages, render_error
 
     app = Flask(__name__)
+    app.json = _JsonProvider(app)
     for setting in SETTINGS:
         raw = os.environ.get(setting.name)
         app.config[setting.name] = setting.default if raw is None else setting.kind(raw)
@@ -41,8 +68,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     # Bodies over this size get 413 before they are read.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["KGDIAG_MAX_BODY_BYTES"])
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))
