@@ -7,12 +7,16 @@ import random
 import re
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from diagnostics.bayes import CauseModel, cause_model, posterior
 from diagnostics.engine import diagnose_body
 from diagnostics.evaluate import evaluate_cases, load_cases
 from diagnostics.knowledge import DEFAULT_PRIOR_WEIGHT, learned_prior
+from diagnostics.matching import _index
 from diagnostics.mood import read_mood
 from diagnostics.ordering import (
     Step,
@@ -300,3 +304,16 @@ def test_a_learned_model_is_kept_until_the_counts_change(snapshot: Snapshot) -> 
     # the cached logs follow each model's own priors
     assert posterior(learned, {}) == pytest.approx(learned.prior)
     assert posterior(base, {}) == pytest.approx(base.prior)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(max_size=40)
+    | st.sampled_from(["卡密无效", "充值没到账", "refnd not recieved", "扣了两次钱", "", "  "])
+)
+def test_the_message_vector_is_the_vectorizers_own(snapshot: Snapshot, text: str) -> None:
+    """The hand-rolled query vector equals scikit-learn's ``transform``, which it replaces
+    (2 ms a message) for speed."""
+    index = _index(snapshot)
+    expected = index.vectorizer.transform([text]).toarray()[0]
+    assert np.allclose(index.query(text), expected, rtol=0, atol=1e-12)
