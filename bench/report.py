@@ -40,7 +40,8 @@ def _in_process(rows: dict[str, Any]) -> list[str]:
         if "diagnose_by_message" in seed:
             t = seed["diagnose_by_message"]
             lines.append(
-                f"- On the seed with the symptom matched from the message: median "
+                f"- On the seed with the symptom matched from the message (each message new "
+                f"to the matcher, whose scores are memoised by text): median "
                 f"{t['median_ms']:.2f} ms, p99 {t['p99_ms']:.2f} ms."
             )
     if big:
