@@ -404,7 +404,7 @@ class ConditionContext:
     def __init__(self, order: Mapping[str, Any], now: datetime, systems: Mapping[str, str]) -> None:
         self.order, self.now, self.systems = order, now, systems
         self._cel: dict[Any, Any] = {}
-        self._focus: tuple[_Reads, Any, _Reads, Any] | None = None
+        self._focus: tuple[Focus, Any, Any] | None = None
 
         def minutes_since(ts: str) -> float:
             return (now - parse_time(ts)).total_seconds() / 60.0
@@ -451,22 +451,23 @@ class ConditionContext:
         (a :class:`Focus` when the caller keeps one for conditions it runs often)."""
         plan = conditions if isinstance(conditions, Focus) else focus_of(conditions)
         self._focus = (
-            plan.flat,
+            plan,
             self._context(plan.flat) if plan.any_flat else None,
-            plan.nested,
             self._context(plan.nested) if plan.any_nested else None,
         )
 
     def program_for(self, cond: Condition) -> tuple[Any, Any]:
         """The program to run for ``cond``, and its CEL context: the focus if it covers ``cond``."""
         flat = cond.flat_program is not None
+        program = cond.flat_program if flat else cond.program
         if self._focus is not None:
-            reads = self._focus[0] if flat else self._focus[2]
-            context = self._focus[1] if flat else self._focus[3]
-            if context is not None and _covers(reads, cond):
-                return (cond.flat_program if flat else cond.program), context
-        own = _reads([cond], flat=flat)
-        return (cond.flat_program if flat else cond.program), self._context(own)
+            plan, flat_context, nested_context = self._focus
+            context = flat_context if flat else nested_context
+            if context is not None and (
+                id(cond) in plan.members or _covers(plan.flat if flat else plan.nested, cond)
+            ):
+                return program, context
+        return program, self._context(_reads([cond], flat=flat))
 
 
 _Reads = tuple[bool, frozenset[str] | None, frozenset[tuple[str, ...]], frozenset[str]]
@@ -483,14 +484,25 @@ class Focus:
     nested: _Reads
     any_flat: bool
     any_nested: bool
+    conditions: tuple[Condition, ...]
+    """Held so that ``members`` stay theirs: an id is unique only while its object lives."""
+    members: frozenset[int]
+    """The ids of ``conditions``: a member is covered without comparing what it reads."""
 
 
 def focus_of(conditions: Iterable[Condition]) -> Focus:
     """The :class:`Focus` of ``conditions``."""
-    conds = list(conditions)
+    conds = tuple(conditions)
     flat = [c for c in conds if c.flat_program is not None]
     nested = [c for c in conds if c.flat_program is None]
-    return Focus(_reads(flat, flat=True), _reads(nested, flat=False), bool(flat), bool(nested))
+    return Focus(
+        _reads(flat, flat=True),
+        _reads(nested, flat=False),
+        bool(flat),
+        bool(nested),
+        conds,
+        frozenset(map(id, conds)),
+    )
 
 
 def _reads(conds: list[Condition], *, flat: bool) -> _Reads:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -37,8 +37,12 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 
 
+@lru_cache(maxsize=1024)
 def normalise_text(text: str) -> str:
-    """NFKC (full width to half), lower case, runs of spaces collapsed."""
+    """NFKC (full width to half), lower case, runs of spaces collapsed.
+
+    Cached: a diagnosis normalises the customer's message three times (mood,
+    language, symptom), and the graph's phrases on every index build."""
     return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).lower()).strip()
 
 

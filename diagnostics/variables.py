@@ -15,17 +15,12 @@ from typing import Any
 
 from .conditions import parse_time
 from .language import display_platform, display_region
-from .paths import at_path
 
 __all__ = ["REFUND_TRANSIT_DAYS", "eta_variables", "format_time", "mask_email", "order_variables"]
 
 REFUND_TRANSIT_DAYS = 7
 """The latest a refund takes to arrive (card-shops.md: 1-7 working days)."""
 _CURRENCY_ZH = {"CNY": "元", "RMB": "元"}
-
-
-def _get(order: Mapping[str, Any], *path: str) -> Any:
-    return at_path(order, path)
 
 
 def mask_email(address: str) -> str:
@@ -64,8 +59,7 @@ def _money(value: Any, currency: Any, lang: str) -> str | None:
     return f"{value:.2f} {code}"
 
 
-def _time(order: Mapping[str, Any], *path: str) -> datetime | None:
-    value = _get(order, *path)
+def _time(value: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     try:
@@ -74,50 +68,65 @@ def _time(order: Mapping[str, Any], *path: str) -> datetime | None:
         return None
 
 
+_NONE: Mapping[str, Any] = {}
+
+
+def _part(value: Any, name: str) -> Mapping[str, Any]:
+    """``value[name]`` when it is a map, else an empty one: each section of the
+    order is looked up once, not once per variable read from it."""
+    found = value.get(name) if isinstance(value, Mapping) else None
+    return found if isinstance(found, Mapping) else _NONE
+
+
 def order_variables(
     order: Mapping[str, Any], now: datetime, lang: str, eta_minutes: int | None = None
 ) -> dict[str, Any]:
     """Template variables for ``order`` in ``lang``; a fact that is absent is left out."""
+    product, customer = _part(order, "product"), _part(order, "customer")
+    delivery, amount, refund = (
+        _part(order, "delivery"),
+        _part(order, "amount"),
+        _part(order, "refund"),
+    )
+    topup = _part(delivery, "topup")
     values: dict[str, Any] = {}
-    values["order_no"] = _get(order, "order_no")
-    values["product_name"] = _get(order, "product", "name")
-    values["quantity"] = _get(order, "quantity")
-    keys = _get(order, "delivery", "card_keys")
+    values["order_no"] = order.get("order_no")
+    values["product_name"] = product.get("name")
+    values["quantity"] = order.get("quantity")
+    keys = delivery.get("card_keys")
     if isinstance(keys, list):
         codes = [str(k["code"]).strip() for k in keys if isinstance(k, Mapping) and k.get("code")]
         values["delivered_count"] = len(codes)
         values["keys"] = "\n".join(codes) if codes else None
-    currency = _get(order, "amount", "currency")
-    values["amount"] = _money(_get(order, "amount", "total"), currency, lang)
-    paid = _time(order, "paid_at") or _time(order, "payment", "paid_at")
+    currency = amount.get("currency")
+    values["amount"] = _money(amount.get("total"), currency, lang)
+    paid = _time(order.get("paid_at")) or _time(_part(order, "payment").get("paid_at"))
     values["paid_at"] = format_time(paid, now, lang) if paid else None
-    for name, path in (
-        ("region", ("product", "region")),
-        ("account_region", ("customer", "account_region")),
+    for name, code in (
+        ("region", product.get("region")),
+        ("account_region", customer.get("account_region")),
     ):
-        code = _get(order, *path)
         values[name] = display_region(str(code), lang) if code else None
-    for name, path in (
-        ("platform", ("product", "platform")),
-        ("device_platform", ("customer", "device_platform")),
+    for name, code in (
+        ("platform", product.get("platform")),
+        ("device_platform", customer.get("device_platform")),
     ):
-        code = _get(order, *path)
         values[name] = display_platform(str(code), lang) if code else None
-    email = _get(order, "delivery", "email", "to")
+    email = _part(delivery, "email").get("to")
     values["email"] = mask_email(str(email)) if email else None
-    values["topup_account"] = _get(order, "delivery", "topup", "account")
-    started = _time(order, "delivery", "topup", "submitted_at") or paid
+    values["topup_account"] = topup.get("account")
+    started = _time(topup.get("submitted_at")) or paid
     values["waited_minutes"] = (
         max(0, round((now - started).total_seconds() / 60)) if started else None
     )
-    values["normal_minutes"] = _get(order, "product", "normal_minutes")
-    values["refund_amount"] = _money(_get(order, "refund", "amount"), currency, lang)
-    values["refund_reference"] = _get(order, "refund", "reference")
-    refunded = _time(order, "refund", "refunded_at")
+    values["normal_minutes"] = product.get("normal_minutes")
+    values["refund_amount"] = _money(refund.get("amount"), currency, lang)
+    values["refund_reference"] = refund.get("reference")
+    refunded = _time(refund.get("refunded_at"))
     values["refund_eta"] = _format_date(
         (refunded or now) + timedelta(days=REFUND_TRANSIT_DAYS), now, lang
     )
-    values["error_text"] = _get(order, "customer", "error_text")
+    values["error_text"] = customer.get("error_text")
     if eta_minutes is not None:
         values.update(eta_variables(now, lang, eta_minutes))
     return {k: v for k, v in values.items() if v is not None}
