@@ -68,6 +68,7 @@ def test_load_diagnoses_and_edits_no_error_no_lost_edit(store: SqliteStore) -> N
     problems: list[str] = []
     acked: list[tuple[int, str, str, str]] = []
     lock = threading.Lock()
+    titles = {node_id: store.snapshot().node(node_id)["title"]["en"] for node_id, _ in EDITED}
 
     with running_server(db, "--workers", "2", "--threads", "4") as base:
         stop = time.monotonic() + LOAD_SECONDS
@@ -114,8 +115,11 @@ def test_load_diagnoses_and_edits_no_error_no_lost_edit(store: SqliteStore) -> N
     _check_history(store, acked)
     snapshot = store.snapshot()
     for i, (node_id, _) in enumerate(EDITED):
-        last = max((a for a in acked if a[2] == node_id), key=lambda a: a[0])
-        assert snapshot.node(node_id)["title"]["en"] == last[3], f"editor {i}'s last edit lost"
+        # Editors race on the graph revision (If-Match), so on a slow machine one
+        # may lose every race (412, read again): then its node keeps its title.
+        mine = [a for a in acked if a[2] == node_id]
+        expected = max(mine, key=lambda a: a[0])[3] if mine else titles[node_id]
+        assert snapshot.node(node_id)["title"]["en"] == expected, f"editor {i}'s last edit lost"
 
 
 def test_kill_9_during_edits_then_restart_keeps_every_acknowledged_edit(
