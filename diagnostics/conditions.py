@@ -170,7 +170,8 @@ def compile_condition(source: str) -> Condition:
         # Should the rewritten text not compile, the built-in form stays: slower, never wrong.
         with contextlib.suppress(ValueError, RuntimeError):
             program = cel.compile(fast)
-    flat_program, flat_paths = _flat(fast if program.source == fast else source)
+    compiled = program.source  # the fast form, unless it did not compile
+    flat_program, flat_paths = _flat(compiled, tree if compiled == source else None)
     usage = _Usage()
     _visit(tree, {}, usage, guarded=False)
     return Condition(
@@ -188,11 +189,13 @@ def compile_condition(source: str) -> Condition:
     )
 
 
-def _flat(source: str) -> tuple[Any, tuple[tuple[str, ...], ...]]:
-    """The flat program of ``source`` and its paths, or (None, ()) to keep the nested form."""
+def _flat(source: str, tree: Tree[Any] | None) -> tuple[Any, tuple[tuple[str, ...], ...]]:
+    """The flat program of ``source`` (parsed as ``tree``, or here when None) and
+    its paths, or (None, ()) to keep the nested form."""
     try:
-        with _parser_lock:
-            tree = _parser().parse(source)
+        if tree is None:
+            with _parser_lock:
+                tree = _parser().parse(source)
         form = flat_form(source, tree)
         if form is None:
             return None, ()
