@@ -23,9 +23,18 @@ __all__ = ["Snapshot", "build_snapshot", "freeze", "thaw"]
 _T = TypeVar("_T")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+"""Most values of a graph record; tested first, since the ``Mapping`` test of
+an ABC is slow and every snapshot freezes (and every edit thaws) them all."""
+_MAPS = (dict, MappingProxyType, Mapping)
+"""The concrete maps first, so that they skip the ABC test."""
+
+
 def freeze(value: Any) -> Any:
     """A read-only deep copy: mappings become MappingProxyType, lists tuples."""
-    if isinstance(value, Mapping):
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, _MAPS):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
@@ -34,7 +43,9 @@ def freeze(value: Any) -> Any:
 
 def thaw(value: Any) -> Any:
     """The plain dict/list form of a frozen value, for JSON and YAML output."""
-    if isinstance(value, Mapping):
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, _MAPS):
         return {k: thaw(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [thaw(v) for v in value]
