@@ -181,7 +181,8 @@ def render(text: str, variables: Mapping[str, Any], lang: str = "zh") -> str:
     """
     if "{" not in text:  # plain text (most meanings and findings): nothing to render
         return text.strip()
-    allowed = {k: v for k, v in variables.items() if k in allowed_variables() and v is not None}
+    names = allowed_variables()
+    allowed = {k: v for k, v in variables.items() if k in names and v is not None}
     try:
         rendered = _compiled(text).render(allowed).strip()
     except (TemplateError, ArithmeticError, TypeError, ValueError):
