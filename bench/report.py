@@ -22,19 +22,13 @@ def _in_process(rows: dict[str, Any]) -> list[str]:
         "The 12 worked examples with the symptom named (synthetic copies repeat the seed's",
         "phrases, so message matching on them would measure the copies).",
         "",
-        "The median is also given in yardsticks taken between its rounds, which the",
-        "VM's drifting speed moves much less: compare that column across reports.",
-        "",
-        "| graph | nodes | diagnose median ms | p99 ms | median in yardsticks "
-        "| snapshot build median ms | p99 ms |",
-        "|---|---|---|---|---|---|---|",
+        "| graph | nodes | diagnose median ms | p99 ms | snapshot build median ms | p99 ms |",
+        "|---|---|---|---|---|---|",
     ]
     for label, row in rows.items():
         d, b = row["diagnose"], row["snapshot_build"]
-        ratio = row.get("diagnose_in_yardsticks")
         lines.append(
             f"| {label} | {row['nodes']} | {d['median_ms']:.2f} | {d['p99_ms']:.2f} | "
-            f"{'–' if ratio is None else f'{ratio:.1f}'} | "
             f"{b['median_ms']:.0f} | {b['p99_ms']:.0f} |"
         )
     seed, big = rows.get("seed"), rows.get("100,000")

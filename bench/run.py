@@ -21,7 +21,6 @@ import functools
 import json
 import os
 import platform
-import statistics
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -48,11 +47,8 @@ STORE_SIZES = (1_000, 10_000)
 takes minutes here, so the store-level figures stop at 10k."""
 
 
-def _diagnose_times(
-    snapshot: Snapshot, requests: list[Any], rounds: int, yardsticks: list[float] | None = None
-) -> list[float]:
-    """Seconds per diagnosis, every request ``rounds`` times, after one warm-up pass;
-    with ``yardsticks``, the yardstick is taken after every round, in the same minutes."""
+def _diagnose_times(snapshot: Snapshot, requests: list[Any], rounds: int) -> list[float]:
+    """Seconds per diagnosis, every request ``rounds`` times, after one warm-up pass."""
     knowledge = Knowledge()
     for request in requests:  # warm the per-snapshot caches
         diagnose_body(snapshot, request, "agent", knowledge)
@@ -61,8 +57,6 @@ def _diagnose_times(
         for request in requests:
             call = functools.partial(diagnose_body, snapshot, request, "agent", knowledge)
             samples += timed(call, 1)
-        if yardsticks is not None:
-            yardsticks.append(yardstick_us(repeat=3, number=500))
     return samples
 
 
@@ -83,19 +77,13 @@ def diagnose_latency(rounds: int) -> dict[str, Any]:
     results: dict[str, Any] = {}
     for label, content in [("seed", seed)] + [(f"{n:,}", replicate(seed, n)) for n in SIZES]:
         snapshot = build_snapshot(1, content)
-        yardsticks: list[float] = []
-        samples = _diagnose_times(snapshot, requests, rounds, yardsticks)
+        samples = _diagnose_times(snapshot, requests, rounds)
         rebuilds = 3 if len(content.nodes) > 5000 else 10
         row: dict[str, Any] = {
             "nodes": len(content.nodes),
             "edges": len(content.edges),
             "diagnose": stats(samples),
             "snapshot_build": stats(timed(functools.partial(build_snapshot, 2, content), rebuilds)),
-            # The median in yardsticks taken between its rounds: the VM's speed drifts
-            # within one run, and this ratio drifts much less than either figure.
-            "diagnose_in_yardsticks": statistics.median(samples)
-            * 1e6
-            / statistics.median(yardsticks),
         }
         if label == "seed":  # the message matched too, as an agent pastes it
             row["diagnose_by_message"] = stats(_diagnose_times(snapshot, by_message, 1))
