@@ -27,7 +27,7 @@ from typing import Any
 
 from lark import Tree
 
-__all__ = ["FlatForm", "flat_form", "flat_name", "flat_values"]
+__all__ = ["FlatForm", "FlatPlan", "flat_form", "flat_name", "flat_plan", "flat_values"]
 
 _ROOT = "order"
 _SEP = "__"
@@ -156,19 +156,31 @@ def flat_form(source: str, tree: Tree[Any]) -> FlatForm | None:
 _ABSENT = object()
 
 
-def flat_values(
-    order: Mapping[str, Any],
-    paths: Iterable[tuple[str, ...]],
-    tree: Mapping[str, Any],
-    prune: Any,
-) -> dict[str, Any]:
-    """The variables for ``paths``: each bound to its value in ``order``, cut down
-    to the fields of ``tree`` below it (``prune(value, subtree)``), as the nested
+FlatPlan = tuple[tuple[str, tuple[str, ...], Any], ...]
+"""Per path: its variable name, its parts, and the subtree of fields read below it."""
+
+
+def flat_plan(paths: Iterable[tuple[str, ...]], tree: Mapping[str, Any]) -> FlatPlan:
+    """What :func:`flat_values` walks for ``paths``, worked out once per set of
+    paths (the engine keeps one per symptom): nothing in it depends on the order."""
+    plan = []
+    for parts in sorted(paths):
+        sub: Any = tree
+        for part in parts:
+            if sub is True:
+                break
+            sub = sub.get(part, True)
+        plan.append((flat_name(parts), parts, sub))
+    return tuple(plan)
+
+
+def flat_values(order: Mapping[str, Any], plan: FlatPlan, prune: Any) -> dict[str, Any]:
+    """The variables of ``plan``: each bound to its value in ``order``, cut down
+    to the fields read below it (``prune(value, subtree)``), as the nested
     form's context would hold it. A path that does not resolve is left out."""
     values: dict[str, Any] = {}
-    for parts in paths:
+    for name, parts, sub in plan:
         value: Any = order
-        sub: Any = tree
         for part in parts:
             if isinstance(value, dict):  # parsed JSON; the Mapping test is the slow path
                 value = value.get(part, _ABSENT)
@@ -178,8 +190,6 @@ def flat_values(
                 value = _ABSENT
             if value is _ABSENT:
                 break
-            if sub is not True:
-                sub = sub.get(part, True)
         else:
-            values[flat_name(parts)] = value if sub is True else prune(value, sub)
+            values[name] = value if sub is True else prune(value, sub)
     return values

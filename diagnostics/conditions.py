@@ -34,7 +34,7 @@ from lark import Tree
 
 from schema import graph_schema, order_schema
 
-from .cel_flat import flat_form, flat_values
+from .cel_flat import FlatPlan, flat_form, flat_plan, flat_values
 from .cel_regex import global_form, literal_patterns, matches, pattern_problem
 from .paths import at_path
 
@@ -371,6 +371,12 @@ def _field_tree(fields: frozenset[str]) -> dict[str, Any]:
     return tree
 
 
+@lru_cache(maxsize=1024)
+def _flat_plan(fields: frozenset[str] | None, paths: frozenset[tuple[str, ...]]) -> FlatPlan:
+    """The walk of a flat context, cached like :func:`_field_tree`."""
+    return flat_plan(paths, _field_tree(fields or frozenset()))
+
+
 def _prune(value: Any, tree: Any) -> Any:
     """``value`` with only the paths of ``tree``; any other shape is kept as it is,
     so a condition sees exactly what it would see in the whole order."""
@@ -439,8 +445,7 @@ class ConditionContext:
                 order = dict(self.order) if fields is None else pruned_order(self.order, fields)
                 variables = {"order": order, "now": self.now, "systems": dict(self.systems)}
             else:
-                tree = _field_tree(fields or frozenset())
-                variables = flat_values(self.order, paths, tree, _prune)
+                variables = flat_values(self.order, _flat_plan(fields, paths), _prune)
                 if "now" in names:
                     variables["now"] = self.now
                 if "systems" in names:
