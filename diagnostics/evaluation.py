@@ -64,16 +64,22 @@ class CheckOutcome(_Outcome):
 
 
 @lru_cache(maxsize=1024)
-def _parts(path: str) -> tuple[str, ...]:
-    return tuple(path.replace("[]", "").split("."))
+def _walks(paths: tuple[str, ...] | frozenset[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each path, sorted, with its name in answers and its parts: fixed per
+    condition or built-in, so worked out once."""
+    return tuple(
+        ("order." + path, tuple(path.replace("[]", "").split("."))) for path in sorted(paths)
+    )
 
 
-def _missing_fields(order: Mapping[str, object], paths: Iterable[str]) -> tuple[str, ...]:
+def _missing_fields(
+    order: Mapping[str, object], paths: tuple[str, ...] | frozenset[str]
+) -> tuple[str, ...]:
     missing = []
-    for path in sorted(paths):
-        value = at_path(order, _parts(path))
+    for name, parts in _walks(paths):
+        value = at_path(order, parts)
         if value is None or value == [] or value == "":
-            missing.append("order." + path)
+            missing.append(name)
     return tuple(missing)
 
 

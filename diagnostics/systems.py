@@ -12,7 +12,7 @@ for it is "unknown" rather than guessed "up".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from graph.snapshot import Snapshot
@@ -56,24 +56,28 @@ def _literal_names(snapshot: Snapshot) -> frozenset[str]:
     return snapshot.derived("system_literals", build)
 
 
-def _strings(value: Any) -> Iterator[str]:
-    stack = [value]
+def names_for(snapshot: Snapshot, order: Mapping[str, Any]) -> set[str]:
+    """Every system name a condition can look up for ``order``: the order's own
+    strings (``systems[order.product.supplier]``) and the literal names.
+
+    Only strings some System answers to are kept: any other is absent from
+    every status map, so a condition asking for it comes out unknown either way.
+    """
+    names = system_names(snapshot)
+    found = set(_literal_names(snapshot))
+    stack: list[Any] = [order]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            yield item
+            if item in names:
+                found.add(item)
         elif isinstance(item, dict):  # orders are parsed JSON: dicts, lists, scalars
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
         elif not isinstance(item, int | float) and isinstance(item, Mapping):
             stack.extend(item.values())
-
-
-def names_for(snapshot: Snapshot, order: Mapping[str, Any]) -> set[str]:
-    """Every system name a condition can look up for ``order``: the order's own
-    strings (``systems[order.product.supplier]``) and the literal names."""
-    return set(_strings(order)) | _literal_names(snapshot)
+    return found
 
 
 def system_statuses(

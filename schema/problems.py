@@ -57,18 +57,32 @@ few. Deeper is an attack or a bug, and would cost every recursive walk."""
 def nesting_problem(body: Any, limit: int = MAX_NESTING) -> FieldProblem | None:
     """The first place ``body`` nests deeper than ``limit`` levels, or None.
 
-    Walked with an explicit stack, so the check itself cannot overflow. Every
-    body is walked, so the walk keeps only containers and their depth; the
-    path is traced only for a body that is too deep.
+    Every body is walked, so the walk looks only into containers and stops at
+    the first one too deep; the path is traced only for a body that is too
+    deep. It recurses at most ``limit`` levels, so the check itself cannot
+    overflow the stack.
     """
-    stack: list[tuple[Any, int]] = [(body, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth >= limit and value:
-            return FieldProblem(field_path(_path_past(body, limit)) + "…", _DEEP.format(limit))
-        items = value.values() if isinstance(value, dict) else value
-        stack.extend((v, depth + 1) for v in items if isinstance(v, dict | list) and v)
+    if limit <= 0:
+        deep = bool(body) and isinstance(body, dict | list)
+    else:
+        deep = isinstance(body, dict | list) and _deeper_than(body, limit - 1)
+    if deep:
+        return FieldProblem(field_path(_path_past(body, limit)) + "…", _DEEP.format(limit))
     return None
+
+
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+"""The types of most values of a body: tested by identity, the cheap way."""
+
+
+def _deeper_than(value: dict[Any, Any] | list[Any], room: int) -> bool:
+    """Does ``value`` hold a non-empty container more than ``room`` levels below it?"""
+    for item in value.values() if isinstance(value, dict) else value:
+        if type(item) in _LEAVES or not item or not isinstance(item, dict | list):
+            continue
+        if room == 0 or _deeper_than(item, room - 1):
+            return True
+    return False
 
 
 _DEEP = "nested deeper than {} levels"
