@@ -20,6 +20,7 @@ from graph.snapshot import Snapshot
 from .bayes import CauseModel
 from .evaluation import CheckOutcome
 from .reply import render_text
+from .variables import OrderVariables
 
 __all__ = ["Reasons", "check_entry", "step_minutes"]
 
@@ -90,7 +91,7 @@ class Reasons:
         snapshot: Snapshot,
         model: CauseModel,
         outcomes: Mapping[str, CheckOutcome],
-        variables: Mapping[str, Any],
+        variables: OrderVariables,
         lang: str,
     ) -> None:
         self.model, self.variables, self.lang = model, variables, lang
@@ -113,7 +114,7 @@ class Reasons:
         key = (template, outcome.detail)
         text = self._texts.get(key)
         if text is None:
-            values = {**self.variables, "detail": outcome.detail}
+            values = self.variables.extended({"detail": outcome.detail})
             text = self._texts[key] = render_text(template, values, self.lang)
         return text
 

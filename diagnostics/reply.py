@@ -25,7 +25,7 @@ from .language import language_data
 from .mood import Mood
 from .resolution import Choice
 from .templates import missing_marks, render
-from .variables import eta_variables, format_time, order_variables
+from .variables import OrderVariables, eta_variables, format_time, order_variables
 
 __all__ = [
     "VERIFY_MINUTES",
@@ -78,8 +78,8 @@ def reply_variables(
     now: datetime,
     lang: str,
     recovery: datetime | None = None,
-    known: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
+    known: OrderVariables | None = None,
+) -> OrderVariables:
     """The order's variables plus the resolution's promise and compensation.
 
     ``known``: the order's variables in ``lang`` when the caller has them already.
@@ -100,7 +100,7 @@ def reply_variables(
         values["maintenance_until"] = format_time(recovery, now, lang)
         eta = max(eta, math.ceil((recovery - now).total_seconds() / 60))
     base = order_variables(order, now, lang) if known is None else known
-    return {**base, **eta_variables(now, lang, eta), **values}
+    return base.extended({**eta_variables(now, lang, eta), **values})
 
 
 def _with_mood(text: str, mood: Mood, lang: str) -> str:

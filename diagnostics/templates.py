@@ -163,6 +163,16 @@ def _template_problems(text: str) -> tuple[str, ...]:
     return (*problems, *(f"unknown variable {name!r}" for name in sorted(unknown)))
 
 
+@lru_cache(maxsize=4096)
+def _printed(text: str) -> tuple[str, ...]:
+    """The declared variables ``text`` reads: a template never sees any other."""
+    try:
+        names = meta.find_undeclared_variables(_environment().parse(text))
+    except TemplateSyntaxError:
+        return ()
+    return tuple(sorted(names & allowed_variables()))
+
+
 def _label(name: str, lang: str) -> str:
     if name == "template":
         return (
@@ -181,8 +191,11 @@ def render(text: str, variables: Mapping[str, Any], lang: str = "zh") -> str:
     """
     if "{" not in text:  # plain text (most meanings and findings): nothing to render
         return text.strip()
-    names = allowed_variables()
-    allowed = {k: v for k, v in variables.items() if k in names and v is not None}
+    allowed = {}
+    for name in _printed(text):  # only these: the rest may cost work to produce
+        value = variables.get(name)
+        if value is not None:
+            allowed[name] = value
     try:
         rendered = _compiled(text).render(allowed).strip()
     except (TemplateError, ArithmeticError, TypeError, ValueError):

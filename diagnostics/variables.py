@@ -9,14 +9,21 @@ simply not offered (the schema's ``template_variables`` is the whole list).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from .conditions import parse_time
 from .language import display_platform, display_region
 
-__all__ = ["REFUND_TRANSIT_DAYS", "eta_variables", "format_time", "mask_email", "order_variables"]
+__all__ = [
+    "REFUND_TRANSIT_DAYS",
+    "OrderVariables",
+    "eta_variables",
+    "format_time",
+    "mask_email",
+    "order_variables",
+]
 
 REFUND_TRANSIT_DAYS = 7
 """The latest a refund takes to arrive (card-shops.md: 1-7 working days)."""
@@ -78,58 +85,175 @@ def _part(value: Any, name: str) -> Mapping[str, Any]:
     return found if isinstance(found, Mapping) else _NONE
 
 
+class OrderVariables(Mapping[str, Any]):
+    """The template variables of one order in one language, each worked out
+    when a template first prints it.
+
+    A diagnosis renders a handful of texts that print a few variables between
+    them; working out all of them (times in the order's zone, display names,
+    masked email) cost more than the rendering. A fact that is absent has no
+    variable (``get`` gives None), so the template prints a labelled gap.
+    :meth:`extended` layers a diagnosis's own values (the promise, a check's
+    detail) over the same order without working anything out again.
+    """
+
+    __slots__ = ("_done", "_extra", "lang", "now", "order")
+
+    def __init__(
+        self,
+        order: Mapping[str, Any],
+        now: datetime,
+        lang: str,
+        extra: Mapping[str, Any] | None = None,
+        done: dict[str, Any] | None = None,
+    ) -> None:
+        self.order, self.now, self.lang = order, now, lang
+        self._extra: Mapping[str, Any] = extra or {}
+        self._done: dict[str, Any] = {} if done is None else done
+
+    def extended(self, extra: Mapping[str, Any]) -> OrderVariables:
+        """These variables with ``extra`` over them (a None in ``extra`` hides one)."""
+        return OrderVariables(self.order, self.now, self.lang, {**self._extra, **extra}, self._done)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        if name in self._extra:
+            value = self._extra[name]
+        elif name in self._done:
+            value = self._done[name]
+        else:
+            work = _VARIABLES.get(name)
+            value = self._done[name] = work(self.order, self.now, self.lang) if work else None
+        return default if value is None else value
+
+    def __getitem__(self, name: str) -> Any:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        names = dict.fromkeys([*_VARIABLES, *self._extra])
+        return iter([name for name in names if self.get(name) is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _section(order: Mapping[str, Any], *path: str) -> Mapping[str, Any]:
+    """The map at ``path`` (empty when a step is missing or not a map)."""
+    value: Mapping[str, Any] = order
+    for name in path:
+        value = _part(value, name)
+    return value
+
+
+def _delivered_codes(order: Mapping[str, Any]) -> list[str] | None:
+    keys = _section(order, "delivery").get("card_keys")
+    if not isinstance(keys, list):
+        return None
+    return [str(k["code"]).strip() for k in keys if isinstance(k, Mapping) and k.get("code")]
+
+
+def _paid(order: Mapping[str, Any]) -> datetime | None:
+    return _time(order.get("paid_at")) or _time(_section(order, "payment").get("paid_at"))
+
+
+def _delivered_count(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    codes = _delivered_codes(order)
+    return None if codes is None else len(codes)
+
+
+def _keys(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    return "\n".join(_delivered_codes(order) or ()) or None
+
+
+def _amount(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    amount = _section(order, "amount")
+    return _money(amount.get("total"), amount.get("currency"), lang)
+
+
+def _paid_at(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    paid = _paid(order)
+    return format_time(paid, now, lang) if paid else None
+
+
+def _region(section: str, field: str) -> Any:
+    def work(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+        code = _section(order, section).get(field)
+        return display_region(str(code), lang) if code else None
+
+    return work
+
+
+def _platform(section: str, field: str) -> Any:
+    def work(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+        code = _section(order, section).get(field)
+        return display_platform(str(code), lang) if code else None
+
+    return work
+
+
+def _fact(*path: str) -> Any:
+    """A fact printed as the order holds it."""
+
+    def work(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+        return _section(order, *path[:-1]).get(path[-1])
+
+    return work
+
+
+def _email(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    email = _section(order, "delivery", "email").get("to")
+    return mask_email(str(email)) if email else None
+
+
+def _waited_minutes(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    started = _time(_section(order, "delivery", "topup").get("submitted_at")) or _paid(order)
+    return max(0, round((now - started).total_seconds() / 60)) if started else None
+
+
+def _refund_amount(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    currency = _section(order, "amount").get("currency")
+    return _money(_section(order, "refund").get("amount"), currency, lang)
+
+
+def _refund_eta(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
+    refunded = _time(_section(order, "refund").get("refunded_at"))
+    return _format_date((refunded or now) + timedelta(days=REFUND_TRANSIT_DAYS), now, lang)
+
+
+_VARIABLES: dict[str, Any] = {
+    "order_no": _fact("order_no"),
+    "product_name": _fact("product", "name"),
+    "quantity": _fact("quantity"),
+    "delivered_count": _delivered_count,
+    "keys": _keys,
+    "amount": _amount,
+    "paid_at": _paid_at,
+    "region": _region("product", "region"),
+    "account_region": _region("customer", "account_region"),
+    "platform": _platform("product", "platform"),
+    "device_platform": _platform("customer", "device_platform"),
+    "email": _email,
+    "topup_account": _fact("delivery", "topup", "account"),
+    "waited_minutes": _waited_minutes,
+    "normal_minutes": _fact("product", "normal_minutes"),
+    "refund_amount": _refund_amount,
+    "refund_reference": _fact("refund", "reference"),
+    "refund_eta": _refund_eta,
+    "error_text": _fact("customer", "error_text"),
+}
+"""How each order variable is worked out, in the order the schema lists them."""
+
+
 def order_variables(
     order: Mapping[str, Any], now: datetime, lang: str, eta_minutes: int | None = None
-) -> dict[str, Any]:
+) -> OrderVariables:
     """Template variables for ``order`` in ``lang``; a fact that is absent is left out."""
-    product, customer = _part(order, "product"), _part(order, "customer")
-    delivery, amount, refund = (
-        _part(order, "delivery"),
-        _part(order, "amount"),
-        _part(order, "refund"),
-    )
-    topup = _part(delivery, "topup")
-    values: dict[str, Any] = {}
-    values["order_no"] = order.get("order_no")
-    values["product_name"] = product.get("name")
-    values["quantity"] = order.get("quantity")
-    keys = delivery.get("card_keys")
-    if isinstance(keys, list):
-        codes = [str(k["code"]).strip() for k in keys if isinstance(k, Mapping) and k.get("code")]
-        values["delivered_count"] = len(codes)
-        values["keys"] = "\n".join(codes) if codes else None
-    currency = amount.get("currency")
-    values["amount"] = _money(amount.get("total"), currency, lang)
-    paid = _time(order.get("paid_at")) or _time(_part(order, "payment").get("paid_at"))
-    values["paid_at"] = format_time(paid, now, lang) if paid else None
-    for name, code in (
-        ("region", product.get("region")),
-        ("account_region", customer.get("account_region")),
-    ):
-        values[name] = display_region(str(code), lang) if code else None
-    for name, code in (
-        ("platform", product.get("platform")),
-        ("device_platform", customer.get("device_platform")),
-    ):
-        values[name] = display_platform(str(code), lang) if code else None
-    email = _part(delivery, "email").get("to")
-    values["email"] = mask_email(str(email)) if email else None
-    values["topup_account"] = topup.get("account")
-    started = _time(topup.get("submitted_at")) or paid
-    values["waited_minutes"] = (
-        max(0, round((now - started).total_seconds() / 60)) if started else None
-    )
-    values["normal_minutes"] = product.get("normal_minutes")
-    values["refund_amount"] = _money(refund.get("amount"), currency, lang)
-    values["refund_reference"] = refund.get("reference")
-    refunded = _time(refund.get("refunded_at"))
-    values["refund_eta"] = _format_date(
-        (refunded or now) + timedelta(days=REFUND_TRANSIT_DAYS), now, lang
-    )
-    values["error_text"] = customer.get("error_text")
+    variables = OrderVariables(order, now, lang)
     if eta_minutes is not None:
-        values.update(eta_variables(now, lang, eta_minutes))
-    return {k: v for k, v in values.items() if v is not None}
+        variables = variables.extended(eta_variables(now, lang, eta_minutes))
+    return variables
 
 
 def eta_variables(now: datetime, lang: str, eta_minutes: int) -> dict[str, Any]:
