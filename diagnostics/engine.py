@@ -32,7 +32,7 @@ from .language import message_language
 from .matching import SymptomMatch, match_symptom, near_ids
 from .mood import Mood, priority, read_mood
 from .ordering import Step, greedy_order
-from .reasons import Reasons, check_entry, step_minutes
+from .reasons import Reasons, step_minutes
 from .reply import clarifying_reply, compose_reply, render_text, reply_variables
 from .request import DiagnoseRequest, FieldProblem, order_of, parse_request, request_problems
 from .resolution import Choice, choose_resolution
@@ -348,7 +348,7 @@ def diagnose(
     done.sort(key=lambda c: (outcomes[c].source != "auto", outcomes[c].result != "fail", c))
     checks = []
     for check in [*done, *plan]:
-        entry = check_entry(snapshot, check, outcomes[check], model, reasons, agent_lang)
+        entry = reasons.check_entry(check, outcomes[check])
         if check in plan:
             entry["step"] = plan.index(check) + 1
         entry["required_by_resolution"] = check in required

@@ -22,7 +22,7 @@ from .evaluation import CheckOutcome
 from .reply import render_text
 from .variables import OrderVariables
 
-__all__ = ["Reasons", "check_entry", "step_minutes"]
+__all__ = ["Reasons", "step_minutes"]
 
 UNKNOWN_CHECK_MINUTES = 2.0
 """What an automatic check with missing facts costs as a manual step: look them up."""
@@ -45,8 +45,16 @@ def _meanings(snapshot: Snapshot) -> Mapping[str, Mapping[str, Any]]:
     return snapshot.derived("tested_by_meanings", build)
 
 
+_SupportCache = dict[tuple[str, str, str, str], tuple[_Line, ...]]
+
+
 def _support(
-    snapshot: Snapshot, model: CauseModel, check: str, result: str, lang: str
+    snapshot: Snapshot,
+    model: CauseModel,
+    check: str,
+    result: str,
+    lang: str,
+    cache: _SupportCache,
 ) -> tuple[_Line, ...]:
     """The lines ``result`` of ``check`` gives the causes it tests, in ``lang``.
 
@@ -56,9 +64,6 @@ def _support(
     (every model of a symptom shares them: learned priors change only the
     priors, and a check added by evidence tests no cause).
     """
-    cache: dict[tuple[str, str, str, str], tuple[_Line, ...]] = snapshot.derived(
-        "support_lines", lambda _: {}
-    )
     key = (model.symptom, check, result, lang)
     lines = cache.get(key)
     if lines is None:
@@ -78,8 +83,13 @@ def _support(
     return lines
 
 
+_Base = tuple[str, str, tuple[str, ...], Mapping[str, Any]]
+"""The fixed part of a checklist line: title, mode, the causes it tests, the check's node."""
+
+
 class Reasons:
-    """The because-lines of every cause, sharing one diagnosis's work.
+    """The because-lines of every cause and the checklist's lines, sharing one
+    diagnosis's work.
 
     Each observed check is visited once and hands its lines to the causes it
     tests; a finding text, the same for every cause without a meaning of its
@@ -94,14 +104,19 @@ class Reasons:
         variables: OrderVariables,
         lang: str,
     ) -> None:
-        self.model, self.variables, self.lang = model, variables, lang
+        self.snapshot, self.model, self.variables, self.lang = snapshot, model, variables, lang
         self._texts: dict[tuple[str, str], str] = {}
         self._lines: dict[int, list[tuple[float, str]]] = {}
+        self._bases: dict[tuple[str, str, str], _Base] = snapshot.derived(
+            "check_entries", lambda _: {}
+        )
+        support: _SupportCache = snapshot.derived("support_lines", lambda _: {})
         zh = lang == "zh"
         for check, outcome in outcomes.items():
             if not outcome.observed:
                 continue
-            for index, rank, template in _support(snapshot, model, check, outcome.result, lang):
+            lines = _support(snapshot, model, check, outcome.result, lang, support)
+            for index, rank, template in lines:
                 text = self.finding(template, outcome)
                 if outcome.source == "agent":
                     text += "（客服已确认）" if zh else " (agent confirmed)"
@@ -114,7 +129,11 @@ class Reasons:
         key = (template, outcome.detail)
         text = self._texts.get(key)
         if text is None:
-            values = self.variables.extended({"detail": outcome.detail})
+            values = (
+                self.variables.extended({"detail": outcome.detail})
+                if "{" in template  # plain text prints no variable, the detail included
+                else self.variables
+            )
             text = self._texts[key] = render_text(template, values, self.lang)
         return text
 
@@ -129,70 +148,59 @@ class Reasons:
         )
         return [text for _, text in support] + [prior]
 
+    def _entry_base(self, check: str) -> _Base:
+        """The fixed part of ``check``'s checklist line, kept per snapshot and
+        symptom (a check that evidence added to the model tests none of its
+        causes, whichever the model)."""
+        key = (self.model.symptom, check, self.lang)
+        base = self._bases.get(key)
+        if base is None:
+            model, node = self.model, self.snapshot.node(check)
+            tests = tuple(model.causes[i] for i in sorted(model.tests.get(check, frozenset())))
+            title = self.snapshot.title(check, self.lang)
+            base = self._bases[key] = (title, node.get("mode", "manual"), tests, node)
+        return base
+
+    def check_entry(self, check: str, outcome: CheckOutcome) -> dict[str, Any]:
+        """One line of the checklist: the check, its result and, for a step
+        still to do, its cost and how to do it."""
+        lang = self.lang
+        title, mode, tests, node = self._entry_base(check)
+        entry: dict[str, Any] = {
+            "id": check,
+            "title": title,
+            "mode": mode,
+            "result": outcome.result,
+            "source": outcome.source,
+            "tests": list(tests),
+        }
+        findings = node.get("findings") or {}
+        if outcome.observed and findings.get(outcome.result):
+            template = str(findings[outcome.result].get(lang, ""))
+            entry["finding"] = self.finding(template, outcome)
+        if outcome.result == "unknown":
+            entry["missing"] = list(outcome.missing)
+        if outcome.result in ("pending", "unknown"):
+            entry["cost_minutes"] = step_minutes(node, outcome)
+            if node.get("instructions"):
+                entry["instructions"] = str(node["instructions"].get(lang, ""))
+            elif outcome.result == "unknown":
+                facts = ", ".join(outcome.missing)
+                what = str(node["description"].get(lang, ""))
+                entry["instructions"] = (
+                    f"订单缺少这项自动检查需要的信息（{facts}）。"
+                    f"请在后台查到或向客户问清后重新诊断：{what}"
+                    if lang == "zh"
+                    else f"The order lacks what this automatic check needs ({facts}). "
+                    f"Look it up or ask, then diagnose again: {what}"
+                )
+        if node.get("escalates_to"):
+            entry["escalates_to"] = node["escalates_to"]
+        return entry
+
 
 def step_minutes(node: Mapping[str, Any], outcome: CheckOutcome) -> float:
     """Agent minutes of a step: the check's cost, or a look-up for missing facts."""
     if outcome.result == "unknown":
         return UNKNOWN_CHECK_MINUTES
     return float(node.get("cost_minutes", 0))
-
-
-_Base = tuple[str, str, tuple[str, ...], Mapping[str, Any]]
-
-
-def _entry_base(snapshot: Snapshot, model: CauseModel, check: str, lang: str) -> _Base:
-    """The fixed part of a checklist line (title, mode, the causes it tests) and
-    the check's node, kept per snapshot and symptom (a check that evidence
-    added to the model tests none of its causes, whichever the model)."""
-    cache: dict[tuple[str, str, str], _Base] = snapshot.derived("check_entries", lambda _: {})
-    key = (model.symptom, check, lang)
-    base = cache.get(key)
-    if base is None:
-        node = snapshot.node(check)
-        tests = tuple(model.causes[i] for i in sorted(model.tests.get(check, frozenset())))
-        base = cache[key] = (snapshot.title(check, lang), node.get("mode", "manual"), tests, node)
-    return base
-
-
-def check_entry(
-    snapshot: Snapshot,
-    check: str,
-    outcome: CheckOutcome,
-    model: CauseModel,
-    reasons: Reasons,
-    lang: str,
-) -> dict[str, Any]:
-    """One line of the checklist: the check, its result and, for a step still
-    to do, its cost and how to do it."""
-    title, mode, tests, node = _entry_base(snapshot, model, check, lang)
-    entry: dict[str, Any] = {
-        "id": check,
-        "title": title,
-        "mode": mode,
-        "result": outcome.result,
-        "source": outcome.source,
-        "tests": list(tests),
-    }
-    findings = node.get("findings") or {}
-    if outcome.observed and findings.get(outcome.result):
-        template = str(findings[outcome.result].get(lang, ""))
-        entry["finding"] = reasons.finding(template, outcome)
-    if outcome.result == "unknown":
-        entry["missing"] = list(outcome.missing)
-    if outcome.result in ("pending", "unknown"):
-        entry["cost_minutes"] = step_minutes(node, outcome)
-        if node.get("instructions"):
-            entry["instructions"] = str(node["instructions"].get(lang, ""))
-        elif outcome.result == "unknown":
-            facts = ", ".join(outcome.missing)
-            what = str(node["description"].get(lang, ""))
-            entry["instructions"] = (
-                f"订单缺少这项自动检查需要的信息（{facts}）。"
-                f"请在后台查到或向客户问清后重新诊断：{what}"
-                if lang == "zh"
-                else f"The order lacks what this automatic check needs ({facts}). "
-                f"Look it up or ask, then diagnose again: {what}"
-            )
-    if node.get("escalates_to"):
-        entry["escalates_to"] = node["escalates_to"]
-    return entry

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from graph.snapshot import Snapshot
 from graph.store import ROLES
 
-from .conditions import ConditionContext, compile_condition, evaluate
+from .conditions import Condition, ConditionContext, compile_condition, evaluate
 from .evaluation import CheckOutcome
 
 __all__ = ["Choice", "choose_resolution"]
@@ -49,11 +49,9 @@ def choose_resolution(
     role: str,
 ) -> Choice | None:
     """The first resolution of ``cause`` by rank whose ``when`` holds, gated."""
-    edges = sorted(snapshot.out_edges(cause, "resolved_by"), key=lambda e: (e[1]["rank"], e[0]))
     skipped: list[str] = []
-    for resolution, data in edges:
-        when = data.get("when")
-        if when and evaluate(compile_condition(str(when)), context) is not True:
+    for resolution, rank, when in _ranked(snapshot, cause):
+        if when is not None and evaluate(when, context) is not True:
             skipped.append(resolution)
             continue
         node = snapshot.node(resolution)
@@ -64,5 +62,25 @@ def choose_resolution(
             for check in node.get("requires_checks", ())
             if evidence.get(check) is None and not (check in outcomes and outcomes[check].observed)
         )
-        return Choice(resolution, int(data["rank"]), tuple(skipped), role_ok, pending)
+        return Choice(resolution, rank, tuple(skipped), role_ok, pending)
     return None
+
+
+_Ranked = tuple[tuple[str, int, Condition | None], ...]
+
+
+def _ranked(snapshot: Snapshot, cause: str) -> _Ranked:
+    """The cause's resolutions by rank, each with its compiled ``when``: kept per snapshot."""
+    ranked: dict[str, _Ranked] = snapshot.derived("ranked_resolutions", lambda _: {})
+    found = ranked.get(cause)
+    if found is None:
+        edges = sorted(snapshot.out_edges(cause, "resolved_by"), key=lambda e: (e[1]["rank"], e[0]))
+        found = ranked[cause] = tuple(
+            (
+                resolution,
+                int(data["rank"]),
+                compile_condition(str(data["when"])) if data.get("when") else None,
+            )
+            for resolution, data in edges
+        )
+    return found

@@ -114,10 +114,22 @@ class Snapshot:
         return iter(self.derived("nodes_by_type", index).get(node_type, ()))
 
     def out_edges(self, node_id: str, edge_type: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        """(target, edge fields) of ``node_id``'s outgoing edges of ``edge_type``."""
-        for _, target, attrs in self.graph.out_edges(node_id, data=True):
-            if attrs["type"] == edge_type:
-                yield target, attrs["data"]
+        """(target, edge fields) of ``node_id``'s outgoing edges of ``edge_type``.
+
+        Listed once per node and type: a diagnosis asks for the same few
+        (a cause's resolutions, a symptom's causes) every time, and walking
+        networkx's edge view costs more than the rest of the question.
+        """
+        edges: dict[tuple[str, str], tuple[tuple[str, Mapping[str, Any]], ...]]
+        edges = self.derived("out_edges", lambda _: {})
+        found = edges.get((node_id, edge_type))
+        if found is None:
+            found = edges[(node_id, edge_type)] = tuple(
+                (target, attrs["data"])
+                for _, target, attrs in self.graph.out_edges(node_id, data=True)
+                if attrs["type"] == edge_type
+            )
+        return iter(found)
 
     def in_edges(self, node_id: str, edge_type: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """(source, edge fields) of ``node_id``'s incoming edges of ``edge_type``."""
