@@ -15,7 +15,8 @@ priors (``knowledge.learned_prior``); the authored ones are kept beside them.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import operator
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from graph.snapshot import Snapshot
@@ -57,9 +58,10 @@ class CauseModel:
     _logs: dict[tuple[str, str], tuple[float, ...]] = field(
         default_factory=dict, init=False, compare=False, hash=False, repr=False
     )
-    """Log-likelihoods by (check, result). The graph's model lives as long as its
-    snapshot, so every diagnosis of the symptom shares them (a race only computes
-    twice); a ``replace``d model starts afresh."""
+    """Log-likelihoods by (check, result) and survivals by (check, kind). The
+    graph's model lives as long as its snapshot, so every diagnosis of the
+    symptom shares them (a race only computes twice); a ``replace``d model
+    starts afresh."""
 
     def likelihood(self, check: str, result: str) -> tuple[float, ...]:
         """P(result of ``check`` | cause) for each cause."""
@@ -74,6 +76,21 @@ class CauseModel:
                 math.log(p) if p > 0 else -math.inf for p in self.prior
             )
         return logs
+
+    def survival(self, check: str, escalation: bool = False) -> tuple[float, ...]:
+        """Per cause, the chance that a step doing ``check`` does not find it:
+        ``1 - p_fail`` for a cause the check tests, 1 for any other, and 0
+        after an escalation, which ends the sequence (``ordering``)."""
+        key = (check, "escalation" if escalation else "survival")
+        found = self._logs.get(key)
+        if found is None:
+            tests = self.tests.get(check, frozenset())
+            fails = self.p_fail[check] if tests else ()
+            found = self._logs[key] = tuple(
+                0.0 if escalation else 1.0 - fails[c] if c in tests else 1.0
+                for c in range(len(self.causes))
+            )
+        return found
 
     def log_likelihood(self, check: str, result: str) -> tuple[float, ...]:
         """log P(result of ``check`` | cause) for each cause, computed once per model."""
@@ -150,11 +167,11 @@ def posterior(model: CauseModel, outcomes: Mapping[str, str]) -> tuple[float, ..
     """
     if not model.causes:
         return ()
-    logs = list(model.log_prior())
+    logs: Sequence[float] = model.log_prior()
+    p_fail = model.p_fail
     for check, result in outcomes.items():
-        if check not in model.p_fail or result not in ("pass", "fail"):
-            continue
-        logs = [a + b for a, b in zip(logs, model.log_likelihood(check, result), strict=True)]
+        if check in p_fail and (result == "pass" or result == "fail"):
+            logs = list(map(operator.add, logs, model.log_likelihood(check, result)))
     top = max(logs)
     if top == -math.inf:
         return tuple(1.0 / len(logs) for _ in logs)

@@ -157,12 +157,14 @@ def plan_steps(
     """The manual steps worth planning: pending manual checks and automatic
     checks that came out unknown, linked to a cause still in the running."""
     steps: list[Step] = []
+    tests = model.tests
     for check, outcome in outcomes.items():
-        if outcome.result not in ("pending", "unknown"):
+        if outcome.result != "pending" and outcome.result != "unknown":
             continue
-        mass = sum(probabilities[i] for i in model.tests.get(check, frozenset()))
-        if mass < RELEVANT and check not in required:
-            continue
+        if check not in required:
+            mass = sum([probabilities[i] for i in tests.get(check, ())])
+            if mass < RELEVANT:
+                continue
         node = snapshot.node(check)
         steps.append(
             Step(check, step_minutes(node, outcome), escalation=bool(node.get("escalates_to")))

@@ -47,14 +47,6 @@ class Step:
     escalation: bool = False
 
 
-def _survival(model: CauseModel, step: Step, cause: int) -> float:
-    if step.escalation:
-        return 0.0
-    if cause in model.tests.get(step.check, frozenset()):
-        return 1.0 - model.p_fail[step.check][cause]
-    return 1.0
-
-
 def expected_cost(model: CauseModel, weights: Sequence[float], steps: Sequence[Step]) -> float:
     """The ECR of doing ``steps`` in this order, causes weighted by ``weights``."""
     total = sum(weights)
@@ -68,7 +60,7 @@ def expected_cost(model: CauseModel, weights: Sequence[float], steps: Sequence[S
         spent = 0.0
         for step in steps:
             spent += step.cost * reach
-            reach *= _survival(model, step, cause)
+            reach *= model.survival(step.check, step.escalation)[cause]
             if reach <= 0:
                 break
         cost += weight / total * spent
@@ -82,9 +74,8 @@ def greedy_order(model: CauseModel, weights: Sequence[float], steps: Sequence[St
     last in their given order; nothing follows an escalation, since it ends
     the sequence.
     """
-    causes = range(len(weights))
-    # Each step's survival per cause is fixed: worked out once, not once a round.
-    survival = {id(step): [_survival(model, step, c) for c in causes] for step in steps}
+    # Each step's survival per cause is fixed by the graph: worked out once per model.
+    survival = {id(step): model.survival(step.check, step.escalation) for step in steps}
     current = list(weights)
     left = list(steps)
     order: list[Step] = []
