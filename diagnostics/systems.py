@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graph.snapshot import Snapshot
 
-__all__ = ["canonical_system", "names_for", "system_names", "system_statuses"]
+from .paths import at_path
 
-_LITERAL = re.compile(r"""systems\[\s*["']([^"']+)["']\s*\]""")
+__all__ = ["canonical_system", "names_for", "system_names", "system_statuses"]
 
 
 def system_names(snapshot: Snapshot) -> Mapping[str, str]:
@@ -41,30 +42,67 @@ def canonical_system(snapshot: Snapshot, name: str) -> str | None:
     return system_names(snapshot).get(name)
 
 
-def _literal_names(snapshot: Snapshot) -> frozenset[str]:
-    """Names conditions ask for literally (``systems["mail_queue"]``), once per snapshot."""
+_USE = re.compile(r"\bsystems\b")
+_KEYED = re.compile(
+    r"""\bsystems\s*\[\s*(?:["']([^"']+)["']|order((?:\.[A-Za-z_][A-Za-z0-9_]*)+))\s*\]"""
+)
 
-    def build(snap: Snapshot) -> frozenset[str]:
-        found: set[str] = set()
-        for _, attrs in snap.graph.nodes(data=True):
-            for field in ("fails_when", "fits_order"):
-                source = attrs["data"].get(field)
-                if isinstance(source, str) and "systems" in source:
-                    found.update(_LITERAL.findall(source))
-        return frozenset(found)
 
-    return snapshot.derived("system_literals", build)
+@dataclass(frozen=True)
+class _Keys:
+    """How the graph's conditions name systems: by literal (``systems["mail_queue"]``),
+    by an order field (``systems[order.product.supplier]``), or some other way,
+    which leaves the whole order to search."""
+
+    literals: frozenset[str]
+    paths: tuple[tuple[str, ...], ...]
+    other: bool
+
+
+def _keys(snapshot: Snapshot) -> _Keys:
+    """The graph's ways of naming systems, read from every condition once per snapshot."""
+
+    def build(snap: Snapshot) -> _Keys:
+        literals: set[str] = set()
+        paths: set[tuple[str, ...]] = set()
+        other = False
+        sources = [attrs["data"] for _, attrs in snap.graph.nodes(data=True)]
+        sources += [attrs["data"] for _, _, attrs in snap.graph.edges(data=True)]
+        for data in sources:
+            for field in ("fails_when", "fits_order", "when"):
+                source = data.get(field)
+                if not isinstance(source, str) or "systems" not in source:
+                    continue
+                keyed = _KEYED.findall(source)
+                other = other or len(keyed) != len(_USE.findall(source))
+                for literal, path in keyed:
+                    if literal:
+                        literals.add(literal)
+                    else:
+                        paths.add(tuple(path[1:].split(".")))
+        return _Keys(frozenset(literals), tuple(sorted(paths)), other)
+
+    return snapshot.derived("system_keys", build)
 
 
 def names_for(snapshot: Snapshot, order: Mapping[str, Any]) -> set[str]:
-    """Every system name a condition can look up for ``order``: the order's own
-    strings (``systems[order.product.supplier]``) and the literal names.
+    """Every system name a condition can look up for ``order``: the literal
+    names, and the order's values at the fields conditions look systems up by
+    (``systems[order.product.supplier]``); the order's every string when some
+    condition names a system another way.
 
     Only strings some System answers to are kept: any other is absent from
     every status map, so a condition asking for it comes out unknown either way.
     """
     names = system_names(snapshot)
-    found = set(_literal_names(snapshot))
+    keys = _keys(snapshot)
+    found = set(keys.literals)
+    if not keys.other:
+        for parts in keys.paths:
+            value = at_path(order, parts)
+            if isinstance(value, str) and value in names:
+                found.add(value)
+        return found
     stack: list[Any] = [order]
     while stack:
         item = stack.pop()

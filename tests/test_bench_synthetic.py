@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.synthetic import replicate
-from graph.model import GraphContent
+from graph.model import GraphContent, Node
 from graph.snapshot import build_snapshot
 
 
@@ -39,3 +39,18 @@ def test_only_the_systems_an_order_can_name_are_looked_up(seed_content: GraphCon
         assert {n: full.get(n) for n in wanted} == {n: small.get(n) for n in wanted}
         assert len(small) < len(full) / 10
     assert "mail_queue" in names_for(snapshot, {})  # a literal name in a condition
+
+
+def test_systems_are_looked_up_by_the_fields_conditions_name_them_by(
+    content: GraphContent,
+) -> None:
+    """Only the order fields conditions key ``systems`` by are read for names; a
+    condition that names a system any other way makes every string of the order count."""
+    from diagnostics.systems import names_for
+
+    order = {"payment": {"gateway": "wechat"}, "customer": {"note": "steam"}}
+    assert names_for(build_snapshot(1, content), order) == {"wechat", "mail_queue"}
+    check = content.nodes["mail_queue_down"]
+    data = {**check.data, "fails_when": 'systems.exists(name, name == "steam")'}
+    content.nodes["mail_queue_down"] = Node(check.type, data)
+    assert names_for(build_snapshot(2, content), order) >= {"wechat", "steam"}
