@@ -4,9 +4,9 @@ A diagnosis explains itself twice: every cause gets its because-lines (what
 each observed check says for or against it), and every check becomes a line
 of the checklist. Most of both is fixed by the graph: which causes a check's
 result speaks for, how strongly, with which template, a check's title and
-instructions. That part is worked out once per snapshot and symptom
-(``_support``, ``_entry_base``), so a diagnosis only renders the templates
-with its order's values and fills in its own results.
+instructions, the whole line for a given result. That part is worked out
+once per snapshot and symptom (``_support``, ``Reasons._entry_parts``), so a
+diagnosis only renders the templates with its order's values.
 """
 
 from __future__ import annotations
@@ -83,8 +83,9 @@ def _support(
     return lines
 
 
-_Base = tuple[str, str, tuple[str, ...], Mapping[str, Any]]
-"""The fixed part of a checklist line: title, mode, the causes it tests, the check's node."""
+_Parts = tuple[dict[str, Any], str | None, dict[str, Any]]
+"""A checklist line but for its finding: the fields before it, the finding's
+template (None: no finding), the fields after it."""
 
 
 class Reasons:
@@ -107,8 +108,8 @@ class Reasons:
         self.snapshot, self.model, self.variables, self.lang = snapshot, model, variables, lang
         self._texts: dict[tuple[str, str], str] = {}
         self._lines: dict[int, list[tuple[float, str]]] = {}
-        self._bases: dict[tuple[str, str, str], _Base] = snapshot.derived(
-            "check_entries", lambda _: {}
+        self._fixed: dict[tuple[Any, ...], _Parts] = snapshot.derived(
+            "checklist_lines", lambda _: {}
         )
         support: _SupportCache = snapshot.derived("support_lines", lambda _: {})
         zh = lang == "zh"
@@ -148,46 +149,45 @@ class Reasons:
         )
         return [text for _, text in support] + [prior]
 
-    def _entry_base(self, check: str) -> _Base:
-        """The fixed part of ``check``'s checklist line, kept per snapshot and
-        symptom (a check that evidence added to the model tests none of its
-        causes, whichever the model)."""
-        key = (self.model.symptom, check, self.lang)
-        base = self._bases.get(key)
-        if base is None:
-            model, node = self.model, self.snapshot.node(check)
-            tests = tuple(model.causes[i] for i in sorted(model.tests.get(check, frozenset())))
-            title = self.snapshot.title(check, self.lang)
-            base = self._bases[key] = (title, node.get("mode", "manual"), tests, node)
-        return base
+    def _entry_parts(self, check: str, outcome: CheckOutcome) -> _Parts:
+        """The checklist line of ``check`` for this outcome, all but its finding:
+        fixed by the graph and the outcome's result, source and missing facts,
+        so kept per snapshot and symptom (a check that evidence added to the
+        model tests none of its causes, whichever the model)."""
+        key = (
+            self.model.symptom,
+            check,
+            self.lang,
+            outcome.result,
+            outcome.source,
+            outcome.missing,
+        )
+        parts = self._fixed.get(key)
+        if parts is None:
+            parts = self._fixed[key] = self._make_parts(check, outcome)
+        return parts
 
-    def check_entry(self, check: str, outcome: CheckOutcome) -> dict[str, Any]:
-        """One line of the checklist: the check, its result and, for a step
-        still to do, its cost and how to do it."""
-        lang = self.lang
-        title, mode, tests, node = self._entry_base(check)
-        entry: dict[str, Any] = {
+    def _make_parts(self, check: str, outcome: CheckOutcome) -> _Parts:
+        lang, model, node = self.lang, self.model, self.snapshot.node(check)
+        head: dict[str, Any] = {
             "id": check,
-            "title": title,
-            "mode": mode,
+            "title": self.snapshot.title(check, lang),
+            "mode": node.get("mode", "manual"),
             "result": outcome.result,
             "source": outcome.source,
-            "tests": list(tests),
+            "tests": [model.causes[i] for i in sorted(model.tests.get(check, frozenset()))],
         }
-        findings = node.get("findings") or {}
-        if outcome.observed and findings.get(outcome.result):
-            template = str(findings[outcome.result].get(lang, ""))
-            entry["finding"] = self.finding(template, outcome)
+        tail: dict[str, Any] = {}
         if outcome.result == "unknown":
-            entry["missing"] = list(outcome.missing)
+            tail["missing"] = list(outcome.missing)
         if outcome.result in ("pending", "unknown"):
-            entry["cost_minutes"] = step_minutes(node, outcome)
+            tail["cost_minutes"] = step_minutes(node, outcome)
             if node.get("instructions"):
-                entry["instructions"] = str(node["instructions"].get(lang, ""))
+                tail["instructions"] = str(node["instructions"].get(lang, ""))
             elif outcome.result == "unknown":
                 facts = ", ".join(outcome.missing)
                 what = str(node["description"].get(lang, ""))
-                entry["instructions"] = (
+                tail["instructions"] = (
                     f"订单缺少这项自动检查需要的信息（{facts}）。"
                     f"请在后台查到或向客户问清后重新诊断：{what}"
                     if lang == "zh"
@@ -195,7 +195,24 @@ class Reasons:
                     f"Look it up or ask, then diagnose again: {what}"
                 )
         if node.get("escalates_to"):
-            entry["escalates_to"] = node["escalates_to"]
+            tail["escalates_to"] = node["escalates_to"]
+        finding = None
+        findings = node.get("findings") or {}
+        if outcome.observed and findings.get(outcome.result):
+            finding = str(findings[outcome.result].get(lang, ""))
+        return head, finding, tail
+
+    def check_entry(self, check: str, outcome: CheckOutcome) -> dict[str, Any]:
+        """One line of the checklist: the check, its result and, for a step
+        still to do, its cost and how to do it. A fresh dict each time, with
+        fresh lists: a caller may change its answer."""
+        head, finding, tail = self._entry_parts(check, outcome)
+        entry = {**head, "tests": list(head["tests"])}
+        if finding is not None:
+            entry["finding"] = self.finding(finding, outcome)
+        entry.update(tail)
+        if "missing" in tail:
+            entry["missing"] = list(tail["missing"])
         return entry
 
 

@@ -317,3 +317,18 @@ def test_the_message_vector_is_the_vectorizers_own(snapshot: Snapshot, text: str
     index = _index(snapshot)
     expected = index.vectorizer.transform([text]).toarray()[0]
     assert np.allclose(index.query(text), expected, rtol=0, atol=1e-12)
+
+
+def test_an_answer_shares_nothing_a_caller_could_change_with_the_next(snapshot: Snapshot) -> None:
+    """Checklist lines are kept per snapshot; each answer must still get its own."""
+    case_id = next(str(c["id"]) for c in ALL if c["id"] == "ex-08")  # has a fact missing
+    first = _answer(snapshot, case_id)
+    assert any("missing" in line for line in first["checks"])
+    for line in first["checks"]:
+        line["title"] = "changed"
+        line["tests"].append("changed")
+        line.get("missing", []).append("changed")
+    second = _answer(snapshot, case_id)
+    assert second["checks"] and all(line["title"] != "changed" for line in second["checks"])
+    assert all("changed" not in line["tests"] for line in second["checks"])
+    assert all("changed" not in line.get("missing", []) for line in second["checks"])
