@@ -346,13 +346,18 @@ def diagnose(
     required = set(choice.pending_checks) if choice else set()
     steps = plan_steps(snapshot, model, probabilities, outcomes, required)
     plan = _plan(model, probabilities, steps, required)
-    done = [c for c, o in outcomes.items() if o.observed]
-    done.sort(key=lambda c: (outcomes[c].source != "auto", outcomes[c].result != "fail", c))
+    # Done first (automatic before the agent's, anomalies first), then the plan's steps.
+    done = sorted(
+        (o.source != "auto", o.result != "fail", c) for c, o in outcomes.items() if o.observed
+    )
     checks = []
-    for check in [*done, *plan]:
+    for _, _, check in done:
         entry = reasons.check_entry(check, outcomes[check])
-        if check in plan:
-            entry["step"] = plan.index(check) + 1
+        entry["required_by_resolution"] = check in required
+        checks.append(entry)
+    for step, check in enumerate(plan, 1):
+        entry = reasons.check_entry(check, outcomes[check])
+        entry["step"] = step
         entry["required_by_resolution"] = check in required
         checks.append(entry)
     recovery = recovery_time(snapshot, leader, order, known) if leader else None
