@@ -36,6 +36,7 @@ from schema import graph_schema, order_schema
 
 from .cel_flat import FlatPlan, flat_form, flat_plan, flat_values
 from .cel_regex import global_form, literal_patterns, matches, pattern_problem
+from .cel_systems import SystemKeys, statuses_for, system_keys
 from .paths import at_path
 
 __all__ = [
@@ -127,6 +128,8 @@ class Condition:
     """The field paths the flat program reads as variables."""
     required_parts: tuple[tuple[str, ...], ...] = ()
     """``required`` split at the dots, once: every diagnosis walks them."""
+    system_keys: SystemKeys | None = frozenset()
+    """The status lookups it makes (``cel_systems``); None: it may read any."""
 
 
 @dataclass
@@ -186,6 +189,7 @@ def compile_condition(source: str) -> Condition:
         flat_program=flat_program,
         flat_paths=flat_paths,
         required_parts=tuple(tuple(path.split(".")) for path in sorted(usage.required)),
+        system_keys=system_keys(source),
     )
 
 
@@ -440,7 +444,7 @@ class ConditionContext:
         """The CEL context for conditions that read ``reads``, made once."""
         known = self._cel.get(reads)
         if known is None:
-            flat, fields, paths, names = reads
+            flat, fields, paths, names, keys = reads
             if not flat:
                 order = dict(self.order) if fields is None else pruned_order(self.order, fields)
                 variables = {"order": order, "now": self.now, "systems": dict(self.systems)}
@@ -449,7 +453,11 @@ class ConditionContext:
                 if "now" in names:
                     variables["now"] = self.now
                 if "systems" in names:
-                    variables["systems"] = dict(self.systems)
+                    variables["systems"] = (
+                        dict(self.systems)
+                        if keys is None
+                        else statuses_for(keys, self.order, self.systems)
+                    )
             known = cel.Context(variables=variables, functions=self._functions)
             self._cel[reads] = known
         return known
@@ -478,9 +486,12 @@ class ConditionContext:
         return program, self._context(_reads([cond], flat=flat))
 
 
-_Reads = tuple[bool, frozenset[str] | None, frozenset[tuple[str, ...]], frozenset[str]]
+_Reads = tuple[
+    bool, frozenset[str] | None, frozenset[tuple[str, ...]], frozenset[str], SystemKeys | None
+]
 """What a CEL context must hold: flat or nested, the order fields (None: the
-whole order), the flat paths, and the other variables (now, systems)."""
+whole order), the flat paths, the other variables (now, systems), and the
+status lookups (``cel_systems``; None: the whole status map)."""
 
 
 @dataclass(frozen=True)
@@ -515,21 +526,33 @@ def focus_of(conditions: Iterable[Condition]) -> Focus:
 
 def _reads(conds: list[Condition], *, flat: bool) -> _Reads:
     if not flat and any(c.whole_order for c in conds):
-        return (False, None, frozenset(), frozenset())
+        return (False, None, frozenset(), frozenset(), None)
     fields: set[str] = set()
     paths: set[tuple[str, ...]] = set()
     names: set[str] = set()
+    keys: set[tuple[str, ...]] | None = set()
     for cond in conds:
         fields |= cond.fields
         if flat:
             paths.update(cond.flat_paths)
             names |= cond.variables
-    return (flat, frozenset(fields), frozenset(paths), frozenset(names - {"order"}))
+            if keys is not None and cond.system_keys is not None:
+                keys |= cond.system_keys
+            else:
+                keys = None
+    whole = keys is None or not flat  # the nested form gets the whole status map
+    return (
+        flat,
+        frozenset(fields),
+        frozenset(paths),
+        frozenset(names - {"order"}),
+        None if whole else frozenset(keys or ()),
+    )
 
 
 def _covers(reads: _Reads, cond: Condition) -> bool:
     """Does a context made for ``reads`` hold everything ``cond`` reads?"""
-    flat, fields, paths, names = reads
+    flat, fields, paths, names, keys = reads
     if not flat:
         return fields is None or (not cond.whole_order and cond.fields <= fields)
     return (
@@ -537,6 +560,7 @@ def _covers(reads: _Reads, cond: Condition) -> bool:
         and cond.fields <= fields
         and paths.issuperset(cond.flat_paths)
         and names.issuperset(cond.variables - {"order"})
+        and (keys is None or (cond.system_keys is not None and cond.system_keys <= keys))
     )
 
 

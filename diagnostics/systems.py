@@ -11,13 +11,13 @@ for it is "unknown" rather than guessed "up".
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graph.snapshot import Snapshot
 
+from .cel_systems import system_keys
 from .paths import at_path
 
 __all__ = ["canonical_system", "names_for", "system_names", "system_statuses"]
@@ -40,12 +40,6 @@ def system_names(snapshot: Snapshot) -> Mapping[str, str]:
 def canonical_system(snapshot: Snapshot, name: str) -> str | None:
     """The System id that ``name`` (an id or alias) refers to, if any."""
     return system_names(snapshot).get(name)
-
-
-_USE = re.compile(r"\bsystems\b")
-_KEYED = re.compile(
-    r"""\bsystems\s*\[\s*(?:["']([^"']+)["']|order((?:\.[A-Za-z_][A-Za-z0-9_]*)+))\s*\]"""
-)
 
 
 @dataclass(frozen=True)
@@ -73,13 +67,15 @@ def _keys(snapshot: Snapshot) -> _Keys:
                 source = data.get(field)
                 if not isinstance(source, str) or "systems" not in source:
                     continue
-                keyed = _KEYED.findall(source)
-                other = other or len(keyed) != len(_USE.findall(source))
-                for literal, path in keyed:
-                    if literal:
-                        literals.add(literal)
+                keys = system_keys(source)
+                if keys is None:
+                    other = True
+                    continue
+                for key in keys:
+                    if key[0] == "order":
+                        paths.add(key[1:])
                     else:
-                        paths.add(tuple(path[1:].split(".")))
+                        literals.add(key[1])
         return _Keys(frozenset(literals), tuple(sorted(paths)), other)
 
     return snapshot.derived("system_keys", build)
