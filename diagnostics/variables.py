@@ -9,7 +9,7 @@ simply not offered (the schema's ``template_variables`` is the whole list).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -140,6 +140,10 @@ class OrderVariables(Mapping[str, Any]):
         return sum(1 for _ in self)
 
 
+_Work = Callable[[Mapping[str, Any], datetime, str], Any]
+"""How one variable is worked out from the order, the moment and the language."""
+
+
 def _section(order: Mapping[str, Any], *path: str) -> Mapping[str, Any]:
     """The map at ``path`` (empty when a step is missing or not a map)."""
     value: Mapping[str, Any] = order
@@ -178,23 +182,17 @@ def _paid_at(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
     return format_time(paid, now, lang) if paid else None
 
 
-def _region(section: str, field: str) -> Any:
+def _displayed(section: str, field: str, display: Callable[[str, str], str]) -> _Work:
+    """A code printed by its public name (``display_region``: HK → 中国香港)."""
+
     def work(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
         code = _section(order, section).get(field)
-        return display_region(str(code), lang) if code else None
+        return display(str(code), lang) if code else None
 
     return work
 
 
-def _platform(section: str, field: str) -> Any:
-    def work(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
-        code = _section(order, section).get(field)
-        return display_platform(str(code), lang) if code else None
-
-    return work
-
-
-def _fact(*path: str) -> Any:
+def _fact(*path: str) -> _Work:
     """A fact printed as the order holds it."""
 
     def work(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
@@ -223,7 +221,7 @@ def _refund_eta(order: Mapping[str, Any], now: datetime, lang: str) -> Any:
     return _format_date((refunded or now) + timedelta(days=REFUND_TRANSIT_DAYS), now, lang)
 
 
-_VARIABLES: dict[str, Any] = {
+_VARIABLES: dict[str, _Work] = {
     "order_no": _fact("order_no"),
     "product_name": _fact("product", "name"),
     "quantity": _fact("quantity"),
@@ -231,10 +229,10 @@ _VARIABLES: dict[str, Any] = {
     "keys": _keys,
     "amount": _amount,
     "paid_at": _paid_at,
-    "region": _region("product", "region"),
-    "account_region": _region("customer", "account_region"),
-    "platform": _platform("product", "platform"),
-    "device_platform": _platform("customer", "device_platform"),
+    "region": _displayed("product", "region", display_region),
+    "account_region": _displayed("customer", "account_region", display_region),
+    "platform": _displayed("product", "platform", display_platform),
+    "device_platform": _displayed("customer", "device_platform", display_platform),
     "email": _email,
     "topup_account": _fact("delivery", "topup", "account"),
     "waited_minutes": _waited_minutes,
