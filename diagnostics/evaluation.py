@@ -147,7 +147,7 @@ def run_checks(
         if check_id in evidence:
             outcomes[check_id] = CheckOutcome(check_id, evidence[check_id], "agent")
             continue
-        kind = kinds.get(check_id) or _kind(snapshot, check_id, kinds)
+        kind = _kind(snapshot, check_id, kinds)
         if kind.auto:
             outcomes[check_id] = _auto(check_id, kind, order, context)
         else:

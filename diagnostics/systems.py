@@ -12,13 +12,11 @@ for it is "unknown" rather than guessed "up".
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from graph.snapshot import Snapshot
 
-from .cel_systems import system_keys
-from .paths import at_path
+from .cel_systems import SystemKeys, statuses_for, system_keys
 
 __all__ = ["canonical_system", "names_for", "system_names", "system_statuses"]
 
@@ -42,41 +40,24 @@ def canonical_system(snapshot: Snapshot, name: str) -> str | None:
     return system_names(snapshot).get(name)
 
 
-@dataclass(frozen=True)
-class _Keys:
-    """How the graph's conditions name systems: by literal (``systems["mail_queue"]``),
-    by an order field (``systems[order.product.supplier]``), or some other way,
-    which leaves the whole order to search."""
+def _keys(snapshot: Snapshot) -> tuple[SystemKeys, bool]:
+    """Every status lookup the graph's conditions make (``cel_systems``), and
+    whether some condition names systems another way, which leaves the whole
+    order to search; read from every condition once per snapshot."""
 
-    literals: frozenset[str]
-    paths: tuple[tuple[str, ...], ...]
-    other: bool
-
-
-def _keys(snapshot: Snapshot) -> _Keys:
-    """The graph's ways of naming systems, read from every condition once per snapshot."""
-
-    def build(snap: Snapshot) -> _Keys:
-        literals: set[str] = set()
-        paths: set[tuple[str, ...]] = set()
+    def build(snap: Snapshot) -> tuple[SystemKeys, bool]:
+        found: set[tuple[str, ...]] = set()
         other = False
         sources = [attrs["data"] for _, attrs in snap.graph.nodes(data=True)]
         sources += [attrs["data"] for _, _, attrs in snap.graph.edges(data=True)]
         for data in sources:
             for field in ("fails_when", "fits_order", "when"):
                 source = data.get(field)
-                if not isinstance(source, str) or "systems" not in source:
-                    continue
-                keys = system_keys(source)
-                if keys is None:
-                    other = True
-                    continue
-                for key in keys:
-                    if key[0] == "order":
-                        paths.add(key[1:])
-                    else:
-                        literals.add(key[1])
-        return _Keys(frozenset(literals), tuple(sorted(paths)), other)
+                if isinstance(source, str) and "systems" in source:
+                    keys = system_keys(source)
+                    other = other or keys is None
+                    found |= keys or frozenset()
+        return frozenset(found), other
 
     return snapshot.derived("system_keys", build)
 
@@ -84,20 +65,16 @@ def _keys(snapshot: Snapshot) -> _Keys:
 def names_for(snapshot: Snapshot, order: Mapping[str, Any]) -> set[str]:
     """Every system name a condition can look up for ``order``: the literal
     names, and the order's values at the fields conditions look systems up by
-    (``systems[order.product.supplier]``); the order's every string when some
-    condition names a system another way.
+    (``systems[order.product.supplier]``); the order's every string too when
+    some condition names a system another way.
 
     Only strings some System answers to are kept: any other is absent from
     every status map, so a condition asking for it comes out unknown either way.
     """
     names = system_names(snapshot)
-    keys = _keys(snapshot)
-    found = set(keys.literals)
-    if not keys.other:
-        for parts in keys.paths:
-            value = at_path(order, parts)
-            if isinstance(value, str) and value in names:
-                found.add(value)
+    keys, other = _keys(snapshot)
+    found = set(statuses_for(keys, order, names))
+    if not other:
         return found
     stack: list[Any] = [order]
     while stack:
