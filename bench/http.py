@@ -7,12 +7,20 @@ and 12 messages repeated would measure the memo), on the same server in the
 same run. Every diagnose also files its case row (an fsync'd SQLite write),
 as it does for a shop. Runs alternate between the two so that a noisy
 neighbour hurts both alike.
+
+Requests per second alone cannot say why the ratio is what it is, so each
+run also counts CPU seconds (psutil): the server's (gunicorn's master and
+workers), wrk's own, and how much of the machine stayed idle. With the CPUs
+saturated, the throughput ratio is the inverse ratio of server CPU per
+request, and twice /healthz's CPU per request is the whole budget a
+diagnose would have for the 50% target: the framework's share included.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -90,10 +98,65 @@ def _ready(base: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("kgdiag serve did not start")
 
 
+def _server_cpu(server: Any) -> float:
+    """CPU seconds (user + system) of the server (a ``psutil.Process``) and all
+    its processes so far."""
+    import psutil  # the bench extra, like pgmpy: make test never needs it
+
+    total = 0.0
+    for proc in (server, *server.children(recursive=True)):
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:  # a worker recycled mid-run: its seconds are lost
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's finished children (wrk, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _idle(before: Any, after: Any) -> float:
+    """Share of the machine's CPU time left idle between two ``psutil.cpu_times()``."""
+    spent = sum(after) - sum(before)
+    idle = (after.idle + getattr(after, "iowait", 0.0)) - (
+        before.idle + getattr(before, "iowait", 0.0)
+    )
+    return idle / spent if spent > 0 else 0.0
+
+
+def _measured(command: list[str], server: Any, seconds: int) -> dict[str, float]:
+    """One wrk run: its figures, plus CPU milliseconds per request and the idle share."""
+    import psutil
+
+    server_before, wrk_before, machine_before = (
+        _server_cpu(server),
+        _children_cpu(),
+        psutil.cpu_times(),
+    )
+    out = subprocess.run(command, capture_output=True, text=True, check=True)
+    server_after, wrk_after, machine_after = (
+        _server_cpu(server),
+        _children_cpu(),
+        psutil.cpu_times(),
+    )
+    row = parse_wrk(out.stdout)
+    requests = max(row["requests_per_s"] * seconds, 1.0)
+    row["server_cpu_ms"] = (server_after - server_before) / requests * 1000
+    row["wrk_cpu_ms"] = (wrk_after - wrk_before) / requests * 1000
+    row["idle_share"] = _idle(machine_before, machine_after)
+    return row
+
+
 def http_figures(
     rounds: int, seconds: int, workers: int, threads: int, connections: int
 ) -> dict[str, Any]:
     """wrk figures for /healthz and /v1/diagnose; medians over ``rounds`` runs of each."""
+    import psutil
+
     wrk = shutil.which("wrk")
     if wrk is None:
         return {
@@ -113,6 +176,7 @@ def http_figures(
         serve = [sys.executable, "-m", "kgdiag", "serve", "--db", db, "--port", str(port)]
         serve += ["--workers", str(workers), "--threads", str(threads)]
         proc = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = psutil.Process(proc.pid)
         runs: dict[str, list[dict[str, float]]] = {"healthz": [], "diagnose": []}
         try:
             _ready(base, proc)
@@ -128,10 +192,7 @@ def http_figures(
                     ("healthz", [f"{base}/healthz"]),
                     ("diagnose", ["-s", str(script), base]),
                 ):
-                    out = subprocess.run(
-                        [*common, *extra], capture_output=True, text=True, check=True
-                    )
-                    runs[name].append(parse_wrk(out.stdout))
+                    runs[name].append(_measured([*common, *extra], server, seconds))
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -147,10 +208,12 @@ def http_figures(
 
     health, diagnose = summary("healthz"), summary("diagnose")
     return {
+        "cpus": psutil.cpu_count(),
         "server": f"gunicorn, {workers} workers x {threads} threads",
         "wrk": f"2 threads, {connections} connections, {seconds} s x {rounds} runs each",
         "healthz": health,
         "diagnose": diagnose,
         "diagnose_over_healthz": diagnose["requests_per_s"] / health["requests_per_s"],
+        "healthz_over_diagnose_cpu": health["server_cpu_ms"] / diagnose["server_cpu_ms"],
         "runs": runs,
     }

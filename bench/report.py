@@ -53,31 +53,55 @@ def _in_process(rows: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _http(http: dict[str, Any]) -> list[str]:
+def _http(http: dict[str, Any], engine_ms: float | None = None) -> list[str]:
     if "skipped" in http:
         return ["## HTTP", "", f"Skipped: {http['skipped']}", ""]
     ratio = http["diagnose_over_healthz"]
+    cpu = "server_cpu_ms" in http["healthz"]
     lines = [
         "## HTTP (wrk against gunicorn on 127.0.0.1, same server, same run)",
         "",
         f"{http['server']}; wrk {http['wrk']}. Medians over the runs.",
         "",
-        "| endpoint | requests/s | latency p50 ms | p99 ms | non-2xx |",
-        "|---|---|---|---|---|",
+        "| endpoint | requests/s | latency p50 ms | p99 ms | non-2xx |"
+        + (" server CPU ms/request | wrk CPU ms/request | machine idle |" if cpu else ""),
+        "|---|---|---|---|---|" + ("---|---|---|" if cpu else ""),
     ]
     for name in ("healthz", "diagnose"):
         row = http[name]
-        lines.append(
+        line = (
             f"| {name} | {row['requests_per_s']:.0f} | {row['p50_ms']:.1f} | "
             f"{row['p99_ms']:.1f} | {row['non_2xx']:.0f} |"
         )
+        if cpu:
+            line += (
+                f" {row['server_cpu_ms']:.2f} | {row['wrk_cpu_ms']:.3f} | {row['idle_share']:.0%} |"
+            )
+        lines.append(line)
     lines += [
         "",
         f"- Target diagnose >= {TARGETS['http_ratio']:.0%} of /healthz: {ratio:.0%}, "
         f"{_mark(ratio >= TARGETS['http_ratio'])}.",
-        "",
     ]
-    return lines
+    if cpu:
+        health = http["healthz"]["server_cpu_ms"]
+        diagnose = http["diagnose"]["server_cpu_ms"]
+        budget = health / TARGETS["http_ratio"]
+        lines += [
+            f"- Server CPU per request: /healthz {health:.2f} ms, diagnose {diagnose:.2f} ms; "
+            f"their ratio {health / diagnose:.0%} is what the throughput ratio comes to "
+            "when the CPUs are busy.",
+            f"- So the target allows a diagnose {budget:.2f} ms of server CPU, the "
+            f"{health:.2f} ms every request pays (gunicorn, Flask, the access log) "
+            f"included: {budget - health:.2f} ms for parsing, authenticating, the engine, "
+            f"the case row and the answer; it takes {diagnose - health:.2f} ms."
+            + (
+                f" The engine alone takes {engine_ms:.2f} ms in process (first section)."
+                if engine_ms is not None
+                else ""
+            ),
+        ]
+    return [*lines, ""]
 
 
 def _writes(rows: dict[str, Any]) -> list[str]:
@@ -155,7 +179,9 @@ def markdown(report: dict[str, Any]) -> str:
     if "in_process" in report:
         lines += _in_process(report["in_process"])
     if "http" in report:
-        lines += _http(report["http"])
+        seed = report.get("in_process", {}).get("seed", {})
+        engine = seed.get("diagnose_by_message", seed.get("diagnose", {})).get("median_ms")
+        lines += _http(report["http"], engine)
     if "writes" in report:
         lines += _writes(report["writes"])
     if "peer" in report:

@@ -73,3 +73,50 @@ def test_the_report_says_which_targets_were_missed() -> None:
     assert "1.60 ms, **missed**" in text  # seed: over 1 ms
     assert "1.70 ms, met" in text  # 100k: under 2 ms
     assert "20%, **missed**" in text
+
+
+def test_the_http_section_turns_cpu_per_request_into_the_targets_budget() -> None:
+    def row(rps: float, cpu: float) -> dict[str, float]:
+        return {
+            "requests_per_s": rps,
+            "p50_ms": 1,
+            "p99_ms": 2,
+            "non_2xx": 0,
+            "server_cpu_ms": cpu,
+            "wrk_cpu_ms": 0.05,
+            "idle_share": 0.1,
+        }
+
+    report = {
+        "machine": {
+            "python": "3.11",
+            "platform": "x",
+            "cpus": 2,
+            "load_average": (0, 0, 0),
+            "yardstick_us": 50.0,
+            "versions": {},
+        },
+        "in_process": {
+            "seed": {
+                "nodes": 168,
+                "edges": 1,
+                "diagnose": {"median_ms": 0.9, "p99_ms": 1.0, "n": 10},
+                "diagnose_by_message": {"median_ms": 1.25, "p99_ms": 1.5, "n": 10},
+                "snapshot_build": {"median_ms": 10.0, "p99_ms": 12.0, "n": 3},
+            }
+        },
+        "http": {
+            "server": "gunicorn",
+            "wrk": "w",
+            "healthz": row(1800, 1.1),
+            "diagnose": row(400, 5.0),
+            "diagnose_over_healthz": 400 / 1800,
+        },
+    }
+    text = markdown(report)
+    assert "| healthz | 1800 | 1.0 | 2.0 | 0 | 1.10 | 0.050 | 10% |" in text
+    assert "/healthz 1.10 ms, diagnose 5.00 ms; their ratio 22%" in text
+    # 50% allows twice healthz's CPU: 2.20 ms, of which 1.10 beyond what every request pays
+    assert "a diagnose 2.20 ms of server CPU" in text
+    assert "1.10 ms for parsing" in text and "it takes 3.90 ms" in text
+    assert "The engine alone takes 1.25 ms in process" in text
