@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench.synthetic import replicate
+from graph.lint import lint_content
 from graph.model import GraphContent, Node
 from graph.snapshot import build_snapshot
 
@@ -20,6 +21,14 @@ def test_a_replicated_graph_has_the_seeds_neighbourhoods(seed_content: GraphCont
             t for (s, t), e in seed_content.edges.items() if s == "card_key_invalid"
         )
         assert causes == seed_causes
+
+
+def test_a_replicated_graph_passes_lint_like_the_seed(seed_content: GraphContent) -> None:
+    """A graph the edit gate let grow has no findings; copies sharing the seed's
+    phrases would have one per phrase per copy, and the writes bench would time those."""
+    big = replicate(seed_content, 700)
+    assert lint_content(seed_content) == []
+    assert lint_content(big) == []
 
 
 def test_only_the_systems_an_order_can_name_are_looked_up(seed_content: GraphContent) -> None:
