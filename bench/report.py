@@ -19,8 +19,8 @@ def _in_process(rows: dict[str, Any]) -> list[str]:
     lines = [
         "## In-process diagnose and snapshot build, by graph size",
         "",
-        "The 12 worked examples with the symptom named (synthetic copies repeat the seed's",
-        "phrases, so message matching on them would measure the copies).",
+        "The 12 worked examples with the symptom named (synthetic copies carry the seed's",
+        "phrases with a number added, so message matching on them would measure the copies).",
         "",
         "| graph | nodes | diagnose median ms | p99 ms | snapshot build median ms | p99 ms |",
         "|---|---|---|---|---|---|",
