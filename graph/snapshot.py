@@ -150,12 +150,23 @@ def _node_rows(graph: Any) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
 
 
 def build_snapshot(revision: int, content: GraphContent) -> Snapshot:
-    """Freeze ``content`` as the snapshot of ``revision``."""
+    """Freeze ``content`` as the snapshot of ``revision``.
+
+    Nodes go in by id and edges by (source, target), so every walk of the
+    snapshot (a symptom's causes, a cause's checks) comes in the same order
+    whatever order the store returned its rows in. The engine adds up
+    probabilities in that order: rows read back in another order (SQLite
+    moves a replaced row to the end, Neo4j promises none) changed last digits,
+    and with them which of two tied causes led, and so the resolution and
+    the reply.
+    """
     graph = nx.DiGraph(revision=revision)
     data: dict[str, Mapping[str, Any]] = {}
-    for node_id, node in content.nodes.items():
+    for node_id in sorted(content.nodes):
+        node = content.nodes[node_id]
         data[node_id] = freeze(node.data)
         graph.add_node(node_id, type=node.type, data=data[node_id])
-    for (source, target), edge in content.edges.items():
+    for source, target in sorted(content.edges):
+        edge = content.edges[(source, target)]
         graph.add_edge(source, target, type=edge.type, data=freeze(edge.data))
     return Snapshot(revision, nx.freeze(graph), data)
