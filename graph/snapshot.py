@@ -9,14 +9,14 @@ changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import networkx as nx
 
-from .model import Edge, GraphContent, Node, content_from_records
+from .model import Change, Edge, EdgeKey, GraphContent, Node, content_from_records
 
 __all__ = ["Snapshot", "build_snapshot", "freeze", "thaw"]
 
@@ -137,6 +137,38 @@ class Snapshot:
             if attrs["type"] == edge_type:
                 yield source, attrs["data"]
 
+    def evolved(self, revision: int, changes: Iterable[Change]) -> Snapshot | None:
+        """The snapshot of a later ``revision``: this one with the audited
+        ``changes`` since replayed, in order.
+
+        A store reads back only what an edit changed instead of the whole
+        graph, and records the edit left alone keep their frozen data (at 10k
+        nodes a full read and freeze took over a second, in every worker, per
+        edit). Built in the same order as :func:`build_snapshot`, so it equals
+        the rebuilt snapshot. None if the changes would leave an edge without
+        its ends, which the store's foreign keys forbid: then the caller reads
+        the whole graph rather than trust them.
+        """
+        nodes = {n: (t, d) for n, t, d in _node_rows(self.graph)}
+        edges = {(s, t): (a["type"], a["data"]) for s, t, a in self.graph.edges(data=True)}
+        for change in changes:
+            after = change.after
+            if change.kind == "node":
+                node_id = str(change.key)
+                if after is None:
+                    nodes.pop(node_id, None)
+                else:
+                    nodes[node_id] = (after["type"], freeze(after["data"]))
+            else:
+                source, target = cast(EdgeKey, change.key)
+                if after is None:
+                    edges.pop((source, target), None)
+                else:
+                    edges[(source, target)] = (after["type"], freeze(after["data"]))
+        if any(s not in nodes or t not in nodes for s, t in edges):
+            return None
+        return _assemble(revision, nodes, edges)
+
     def content(self) -> GraphContent:
         """The snapshot as plain, mutable graph content."""
         nodes = [Node(t, thaw(d)) for _, t, d in _node_rows(self.graph)]
@@ -160,13 +192,23 @@ def build_snapshot(revision: int, content: GraphContent) -> Snapshot:
     and with them which of two tied causes led, and so the resolution and
     the reply.
     """
+    nodes = {n: (node.type, freeze(node.data)) for n, node in content.nodes.items()}
+    edges = {key: (edge.type, freeze(edge.data)) for key, edge in content.edges.items()}
+    return _assemble(revision, nodes, edges)
+
+
+def _assemble(
+    revision: int,
+    nodes: Mapping[str, tuple[str, Mapping[str, Any]]],
+    edges: Mapping[tuple[str, str], tuple[str, Mapping[str, Any]]],
+) -> Snapshot:
+    """The frozen graph of already frozen records, nodes by id, edges by ends."""
     graph = nx.DiGraph(revision=revision)
     data: dict[str, Mapping[str, Any]] = {}
-    for node_id in sorted(content.nodes):
-        node = content.nodes[node_id]
-        data[node_id] = freeze(node.data)
-        graph.add_node(node_id, type=node.type, data=data[node_id])
-    for source, target in sorted(content.edges):
-        edge = content.edges[(source, target)]
-        graph.add_edge(source, target, type=edge.type, data=freeze(edge.data))
+    for node_id in sorted(nodes):
+        node_type, data[node_id] = nodes[node_id]
+        graph.add_node(node_id, type=node_type, data=data[node_id])
+    for source, target in sorted(edges):
+        edge_type, edge_data = edges[(source, target)]
+        graph.add_edge(source, target, type=edge_type, data=edge_data)
     return Snapshot(revision, nx.freeze(graph), data)

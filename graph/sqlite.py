@@ -219,9 +219,35 @@ class SqliteStore:
             if cached is not None and cached.revision == self.revision():
                 return cached
             with self.transaction("DEFERRED") as conn:
-                revision, content = self._revision(conn), self._content(conn)
-            self._snapshot = build_snapshot(revision, content)
-            return self._snapshot
+                revision = self._revision(conn)
+                since = self._changes_since(conn, cached, revision)
+                snapshot = (
+                    cached.evolved(revision, since)
+                    if cached is not None and since is not None
+                    else None
+                )
+                if snapshot is None:
+                    snapshot = build_snapshot(revision, self._content(conn))
+            self._snapshot = snapshot
+            return snapshot
+
+    @staticmethod
+    def _changes_since(
+        conn: sqlite3.Connection, cached: Snapshot | None, revision: int
+    ) -> list[Change] | None:
+        """The audited changes from ``cached`` to ``revision``, when replaying
+        them is cheaper than reading the graph: fewer than a quarter of its
+        records (a big import or a long-idle worker reads the graph anew)."""
+        if cached is None or not 0 <= cached.revision < revision:
+            return None
+        graph = cached.graph
+        limit = max(64, (graph.number_of_nodes() + graph.number_of_edges()) // 4)
+        rows = conn.execute(
+            "SELECT action, kind, key, before, after FROM changes WHERE revision > ?"
+            " AND revision <= ? ORDER BY revision, seq LIMIT ?",
+            (cached.revision, revision, limit + 1),
+        ).fetchall()
+        return None if len(rows) > limit else [_change_from_row(*row) for row in rows]
 
     def history(self, *, limit: int = 50, before: int | None = None) -> list[RevisionInfo]:
         rows = self.connection().execute(
