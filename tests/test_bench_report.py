@@ -28,6 +28,16 @@ Transfer/sec:    642.68KB
 """
 
 
+MACHINE = {
+    "python": "3.11",
+    "platform": "x",
+    "cpus": 2,
+    "load_average": (0, 0, 0),
+    "yardstick_us": 99.0,
+    "versions": {},
+}
+
+
 def test_a_wrk_run_is_read_with_its_units_and_its_errors() -> None:
     row = parse_wrk(WRK)
     assert row["requests_per_s"] == 1265.59
@@ -44,14 +54,7 @@ def test_the_report_says_which_targets_were_missed() -> None:
     row = {"median_ms": 1.6, "p99_ms": 2.0, "n": 10}
     build = {"median_ms": 10.0, "p99_ms": 12.0, "n": 3}
     report = {
-        "machine": {
-            "python": "3.11",
-            "platform": "x",
-            "cpus": 2,
-            "load_average": (0, 0, 0),
-            "yardstick_us": 99.0,
-            "versions": {},
-        },
+        "machine": MACHINE,
         "in_process": {
             "seed": {"nodes": 168, "edges": 1, "diagnose": row, "snapshot_build": build},
             "100,000": {
@@ -88,14 +91,7 @@ def test_the_http_section_turns_cpu_per_request_into_the_targets_budget() -> Non
         }
 
     report = {
-        "machine": {
-            "python": "3.11",
-            "platform": "x",
-            "cpus": 2,
-            "load_average": (0, 0, 0),
-            "yardstick_us": 50.0,
-            "versions": {},
-        },
+        "machine": MACHINE,
         "in_process": {
             "seed": {
                 "nodes": 168,
