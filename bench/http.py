@@ -208,12 +208,10 @@ def http_figures(
 
     health, diagnose = summary("healthz"), summary("diagnose")
     return {
-        "cpus": psutil.cpu_count(),
         "server": f"gunicorn, {workers} workers x {threads} threads",
         "wrk": f"2 threads, {connections} connections, {seconds} s x {rounds} runs each",
         "healthz": health,
         "diagnose": diagnose,
         "diagnose_over_healthz": diagnose["requests_per_s"] / health["requests_per_s"],
-        "healthz_over_diagnose_cpu": health["server_cpu_ms"] / diagnose["server_cpu_ms"],
         "runs": runs,
     }
