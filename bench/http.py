@@ -128,21 +128,18 @@ def _idle(before: Any, after: Any) -> float:
     return idle / spent if spent > 0 else 0.0
 
 
-def _measured(command: list[str], server: Any, seconds: int) -> dict[str, float]:
-    """One wrk run: its figures, plus CPU milliseconds per request and the idle share."""
+def _clocks(server: Any) -> tuple[float, float, Any]:
+    """(server CPU s, finished children's CPU s, the machine's ``psutil.cpu_times()``)."""
     import psutil
 
-    server_before, wrk_before, machine_before = (
-        _server_cpu(server),
-        _children_cpu(),
-        psutil.cpu_times(),
-    )
+    return _server_cpu(server), _children_cpu(), psutil.cpu_times()
+
+
+def _measured(command: list[str], server: Any, seconds: int) -> dict[str, float]:
+    """One wrk run: its figures, plus CPU milliseconds per request and the idle share."""
+    server_before, wrk_before, machine_before = _clocks(server)
     out = subprocess.run(command, capture_output=True, text=True, check=True)
-    server_after, wrk_after, machine_after = (
-        _server_cpu(server),
-        _children_cpu(),
-        psutil.cpu_times(),
-    )
+    server_after, wrk_after, machine_after = _clocks(server)
     row = parse_wrk(out.stdout)
     requests = max(row["requests_per_s"] * seconds, 1.0)
     row["server_cpu_ms"] = (server_after - server_before) / requests * 1000
