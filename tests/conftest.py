@@ -20,6 +20,15 @@ from seed import default_seed_dir, load_seed_dir
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+CONTRACT_CASES = (
+    SHARED / "examples" / "cases.yaml"
+    if (SHARED / "examples" / "cases.yaml").exists()
+    else REPO / "web" / "examples.yaml"
+)
+"""The contract's worked cases: from ../shared when it is beside this checkout,
+else the copy shipped in ``web/`` (kept equal to the contract's by
+``test_the_shipped_examples_are_the_contracts``), so that a bare clone, as CI
+makes, still runs every case end to end."""
 
 
 @pytest.fixture(scope="session")

@@ -16,9 +16,9 @@ from graph.model import GraphContent, diff
 from graph.store import open_store
 from kgdiag.cli import main
 
-from .conftest import SHARED
+from .conftest import CONTRACT_CASES
 
-EXAMPLES = yaml.safe_load((SHARED / "examples" / "cases.yaml").read_text(encoding="utf-8"))
+EXAMPLES = yaml.safe_load(CONTRACT_CASES.read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

@@ -28,12 +28,12 @@ from diagnostics.ordering import (
 from graph.snapshot import Snapshot
 from schema import taxonomy
 
-from .conftest import REPO, SHARED
+from .conftest import CONTRACT_CASES, REPO
 
 CASES = REPO / "tests" / "cases"
 OWN = load_cases([CASES / "goods.yaml", CASES / "money.yaml", CASES / "vague.yaml"])
 HOLDOUT = load_cases([CASES / "holdout.yaml"])
-EXAMPLES = load_cases([SHARED / "examples" / "cases.yaml"])
+EXAMPLES = load_cases([CONTRACT_CASES])
 ALL = EXAMPLES + OWN + HOLDOUT
 
 

@@ -33,6 +33,8 @@ def _client(store: SqliteStore, role: str, csrf: bool = False) -> FlaskClient:
 
 
 def test_the_shipped_examples_are_the_contracts() -> None:
+    if not SHARED.exists():
+        pytest.skip("../shared is not beside this checkout")
     contract = yaml.safe_load((SHARED / "examples" / "cases.yaml").read_text(encoding="utf-8"))
     assert list(examples()) == contract
 
