@@ -60,7 +60,9 @@ def test_the_report_says_which_targets_were_missed() -> None:
             "100,000": {
                 "nodes": 100128,
                 "edges": 1,
+                "symptoms": 8344,
                 "diagnose": {**row, "median_ms": 1.7},
+                "diagnose_by_message": {**row, "median_ms": 31.0, "p99_ms": 40.5},
                 "snapshot_build": build,
             },
         },
@@ -75,6 +77,9 @@ def test_the_report_says_which_targets_were_missed() -> None:
     text = markdown(report)
     assert "1.60 ms, **missed**" in text  # seed: over 1 ms
     assert "1.70 ms, met" in text  # 100k: under 2 ms
+    # the message-matched figures sit beside the named-symptom ones, size by size
+    assert "| 100,000 | 100128 | 8344 | 1.70 | 2.00 | 31.00 | 40.50 | 10 | 12 |" in text
+    assert "| seed | 168 | - | 1.60 | 2.00 | - | - | 10 | 12 |" in text
     assert "20%, **missed**" in text
 
 
