@@ -15,14 +15,20 @@ not. Scores become confidences with a softmax; a message whose best score
 is weak, or whose best two are close, gets no symptom but a ranked list and
 a clarifying question, because a wrong confident answer costs an agent more
 than a question does.
+
+Every symptom's score counts in the softmax (at this temperature even a
+poor match weighs about e^-15 of the leader, and hundreds of them add up),
+so matching grows with the number of symptoms. What grows is kept in numpy:
+the per-symptom best phrase, the fits factors and the softmax are array
+operations, CEL runs once per distinct ``fits_order`` condition, and only
+the few leaders are sorted in Python.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,7 +38,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graph.snapshot import Snapshot
 
-from .conditions import Condition, ConditionContext, compile_condition, evaluate
+from .conditions import ConditionContext, compile_condition, evaluate, focus_of
 from .language import CJK, normalise_text, word_list
 
 __all__ = ["SymptomMatch", "match_symptom", "near_ids"]
@@ -75,32 +81,40 @@ class SymptomMatch:
 
 
 class _Index:
-    """TF-IDF over one snapshot's phrases; built once per snapshot."""
+    """TF-IDF over one snapshot's phrases, and its symptoms' ``fits_order``
+    conditions; built once per snapshot."""
 
     def __init__(self, snapshot: Snapshot) -> None:
         docs: list[str] = []
-        owners: list[str] = []
+        starts: list[int] = []
+        # In id order, so that ties ranked by position are ranked by id.
         self.symptoms = tuple(snapshot.nodes_of_type("Symptom"))
+        fits: dict[str, int] = {}
+        fits_of: list[int] = []
         for symptom in self.symptoms:
             data = snapshot.node(symptom)
             phrases = data.get("phrases", {})
+            starts.append(len(docs))  # every symptom has two titles: no segment is empty
             for lang in ("zh", "en"):
                 texts = [*phrases.get(lang, ()), data["title"][lang]]
-                for text in texts:
-                    docs.append(normalise_text(str(text)))
-                    owners.append(symptom)
+                docs += [normalise_text(str(text)) for text in texts]
+            source = data.get("fits_order")
+            fits_of.append(fits.setdefault(str(source), len(fits)) if source else -1)
         self.vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float64
         )
         self.matrix = self.vectorizer.fit_transform(docs) if docs else None
-        owner_index = {s: i for i, s in enumerate(self.symptoms)}
-        self.owner = np.array([owner_index[o] for o in owners], dtype=np.int64)
+        self._starts = np.array(starts, dtype=np.int64)
         if self.matrix is not None:
             self._analyzer = self.vectorizer.build_analyzer()
             self._vocabulary: dict[str, int] = self.vectorizer.vocabulary_
             self._idf: np.ndarray = self.vectorizer.idf_
-
-        self._memo: dict[str, tuple[float, ...]] = {}
+        self.fits = tuple(compile_condition(source) for source in fits)
+        """Each distinct ``fits_order`` condition once: symptoms often share one."""
+        self.fits_focus = focus_of(self.fits)
+        self._fits_of = np.array([len(fits) if i < 0 else i for i in fits_of], dtype=np.int64)
+        self._no_text = _frozen(np.full(len(self.symptoms), _NO_TEXT))
+        self._memo: dict[str, np.ndarray] = {}
 
     def query(self, text: str) -> np.ndarray:
         """``text`` as the fitted vectorizer's TF-IDF vector (dense, L2-normalised).
@@ -123,36 +137,42 @@ class _Index:
             vector[features] = weights / np.sqrt(np.dot(weights, weights))
         return vector
 
-    def scores(self, text: str) -> tuple[float, ...]:
-        """Best cosine similarity per symptom; memoised, customers repeat themselves."""
+    def scores(self, text: str) -> np.ndarray:
+        """Best cosine similarity per symptom (read-only); memoised, customers
+        repeat themselves. A message too short to match scores every symptom
+        alike, so that the order facts alone rank the clarifying question."""
+        if len(text) < 2 or self.matrix is None:
+            return self._no_text
         known = self._memo.get(text)
         if known is not None:
             return known
-        best = np.zeros(len(self.symptoms))
-        if self.matrix is not None and text:
-            sims = self.matrix @ self.query(text)
-            np.maximum.at(best, self.owner, sims)
-        result = tuple(best.tolist())
+        sims = self.matrix @ self.query(text)
+        result = _frozen(np.maximum.reduceat(sims, self._starts))
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
         self._memo[text] = result
         return result
 
+    def factors(self, context: ConditionContext | None) -> np.ndarray | None:
+        """Each symptom's fits factor for the order in ``context``; None when
+        there is no order to weigh (every factor would be 1)."""
+        if context is None or not context.order or not self.fits:
+            return None
+        context.focus(self.fits_focus)
+        table = [_FACTORS[evaluate(cond, context)] for cond in self.fits]
+        return np.array([*table, 1.0])[self._fits_of]
+
+
+_FACTORS = {True: FITS_LIFT, False: FITS_DROP, None: 1.0}
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
 
 def _index(snapshot: Snapshot) -> _Index:
     return snapshot.derived("symptom_index", _Index)
-
-
-def _fits(snapshot: Snapshot, symptom: str, context: ConditionContext | None) -> bool | None:
-    source = snapshot.node(symptom).get("fits_order")
-    if context is None or not source or not context.order:
-        return None
-    return evaluate(compile_condition(str(source)), context)
-
-
-def _fits_conditions(snapshot: Snapshot, symptoms: Iterable[str]) -> list[Condition]:
-    sources = [snapshot.node(symptom).get("fits_order") for symptom in symptoms]
-    return [compile_condition(str(source)) for source in sources if source]
 
 
 def match_symptom(
@@ -162,39 +182,24 @@ def match_symptom(
     index = _index(snapshot)
     if not index.symptoms:
         return SymptomMatch(None, 0.0, (), 0.0)
-    text = _strip_fillers(normalise_text(message))
-    # With nothing to match, every symptom gets the same small score, so that
-    # the order facts alone rank the alternatives of the clarifying question.
-    raw = index.scores(text) if len(text) >= 2 else tuple(_NO_TEXT for _ in index.symptoms)
-    # Only a symptom that could still come near the leader is worth its CEL: one
-    # whose score, lifted, stays more than 30 temperatures below the leader's,
-    # dropped, weighs under e^-30 in the softmax whatever its fit. So a big
-    # graph costs CEL for the few plausible symptoms, not for all of them.
-    floor = max(raw) * FITS_DROP - 30 * TEMPERATURE
-    near = {s for s, score in zip(index.symptoms, raw, strict=True) if score * FITS_LIFT >= floor}
-    if context is not None:
-        context.focus(_fits_conditions(snapshot, near))
-    scores = []
-    for symptom, score in zip(index.symptoms, raw, strict=True):
-        fits = _fits(snapshot, symptom, context) if symptom in near else None
-        factor = FITS_LIFT if fits is True else FITS_DROP if fits is False else 1.0
-        scores.append(score * factor)
-    confidences = _softmax(scores)
-    ranked = sorted(
-        zip(index.symptoms, confidences, scores, strict=True), key=lambda x: (-x[1], x[0])
-    )
-    top_id, top_conf, top_score = ranked[0]
-    alternatives = tuple((s, round(c, 4)) for s, c, _ in ranked[:ALTERNATIVES])
+    scores = index.scores(_strip_fillers(normalise_text(message)))
+    factors = index.factors(context)
+    if factors is not None:
+        scores = scores * factors
+    weights = np.exp((scores - scores.max()) / TEMPERATURE)
+    confidences = weights / weights.sum()
+    # The leaders by confidence, ties by id (the symptoms are in id order):
+    # everything at or above the ALTERNATIVES-th largest, sorted in Python.
+    kth = -ALTERNATIVES if len(confidences) > ALTERNATIVES else 0
+    floor = np.partition(confidences, kth)[kth]
+    leaders = np.flatnonzero(confidences >= floor).tolist()
+    ranked = sorted(leaders, key=lambda i: (-confidences[i], i))[:ALTERNATIVES]
+    alternatives = tuple((index.symptoms[i], round(float(confidences[i]), 4)) for i in ranked)
+    top = ranked[0]
+    top_conf, top_score = float(confidences[top]), float(scores[top])
     if top_score < MIN_SCORE or top_conf < MIN_CONFIDENCE:
         return SymptomMatch(None, round(top_conf, 4), alternatives, top_score)
-    return SymptomMatch(top_id, round(top_conf, 4), alternatives[1:], top_score)
-
-
-def _softmax(scores: Sequence[float]) -> list[float]:
-    top = max(scores)
-    weights = [math.exp((s - top) / TEMPERATURE) for s in scores]
-    total = sum(weights)
-    return [w / total for w in weights]
+    return SymptomMatch(index.symptoms[top], round(top_conf, 4), alternatives[1:], top_score)
 
 
 def near_ids(candidate: str, ids: Sequence[str], limit: int = 5) -> list[str]:
