@@ -63,3 +63,19 @@ def test_systems_are_looked_up_by_the_fields_conditions_name_them_by(
     data = {**check.data, "fails_when": 'systems.exists(name, name == "steam")'}
     content.nodes["mail_queue_down"] = Node(check.type, data)
     assert names_for(build_snapshot(2, content), order) >= {"wechat", "steam"}
+
+
+def test_the_by_message_figure_times_messages_the_matcher_has_not_seen(
+    seed_content: GraphContent,
+) -> None:
+    """Every timed message is a memo miss: the matcher memoises scores by text,
+    and a warm-up over the timed messages made the figure time the memo."""
+    from bench.run import by_message_times
+    from diagnostics.matching import _index
+    from web.examples import examples
+
+    snapshot = build_snapshot(1, seed_content)
+    samples = by_message_times(snapshot, rounds=1)
+    warm = len(examples())
+    assert len(samples) == 2 * warm
+    assert len(_index(snapshot)._memo) == warm + len(samples)
