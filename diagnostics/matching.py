@@ -53,6 +53,9 @@ FITS_LIFT = 1.25
 FITS_DROP = 0.70
 """Factors applied to a symptom's score when its ``fits_order`` is true / false."""
 ALTERNATIVES = 3
+BY_COLUMN_ABOVE = 200_000
+"""Stored n-gram weights past which the phrases are kept by column (about 3k nodes
+of the seed's shape): where picking the message's columns beats a full product."""
 _MEMO_SIZE = 4096
 _NO_TEXT = 0.1
 
@@ -103,7 +106,14 @@ class _Index:
         self.vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, dtype=np.float64
         )
-        self.matrix = self.vectorizer.fit_transform(docs) if docs else None
+        matrix = self.vectorizer.fit_transform(docs) if docs else None
+        # A big graph keeps its phrases by column, so that a message costs the
+        # rows its own n-grams reach, not every row (at 100k nodes the full
+        # product took 9 ms, the columns 1.4); a shop-sized one multiplies
+        # every row, cheaper than scipy's column indexing (0.25 ms by itself).
+        if matrix is not None and matrix.nnz > BY_COLUMN_ABOVE:
+            matrix = matrix.tocsc()
+        self.matrix = matrix
         self._starts = np.array(starts, dtype=np.int64)
         if self.matrix is not None:
             self._analyzer = self.vectorizer.build_analyzer()
@@ -146,7 +156,12 @@ class _Index:
         known = self._memo.get(text)
         if known is not None:
             return known
-        sims = self.matrix @ self.query(text)
+        vector = self.query(text)
+        if self.matrix.format == "csc":
+            grams = np.flatnonzero(vector)
+            sims = self.matrix[:, grams] @ vector[grams]
+        else:
+            sims = self.matrix @ vector
         result = _frozen(np.maximum.reduceat(sims, self._starts))
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()

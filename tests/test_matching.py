@@ -21,6 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.synthetic import replicate
+from diagnostics import matching
 from diagnostics.conditions import ConditionContext, compile_condition, evaluate
 from diagnostics.language import normalise_text
 from diagnostics.matching import (
@@ -79,16 +80,27 @@ def _spec(snapshot: Snapshot, message: str, context: ConditionContext) -> list[t
 
 
 @pytest.fixture(scope="module")
-def copies(seed_content: GraphContent) -> Snapshot:
-    return build_snapshot(1, replicate(seed_content, 3 * len(seed_content.nodes)))
+def graphs(seed_content: GraphContent) -> dict[str, Snapshot]:
+    """The seed; copies of it; and copies whose phrases are kept by column, as a
+    graph past ``BY_COLUMN_ABOVE`` keeps them."""
+    copies = replicate(seed_content, 3 * len(seed_content.nodes))
+    by_column = build_snapshot(1, copies)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matching, "BY_COLUMN_ABOVE", 0)
+        assert _index(by_column).matrix.format == "csc"
+    return {
+        "seed": build_snapshot(1, seed_content),
+        "copies": build_snapshot(1, copies),
+        "by column": by_column,
+    }
 
 
-@settings(max_examples=60, deadline=None)
-@given(message=_MESSAGES, order=ORDERS, on_copies=st.booleans())
+@settings(max_examples=80, deadline=None)
+@given(message=_MESSAGES, order=ORDERS, graph_name=st.sampled_from(["seed", "copies", "by column"]))
 def test_the_matcher_is_its_definition(
-    snapshot: Snapshot, copies: Snapshot, message: str, order: dict[str, Any], on_copies: bool
+    graphs: dict[str, Snapshot], message: str, order: dict[str, Any], graph_name: str
 ) -> None:
-    graph = copies if on_copies else snapshot
+    graph = graphs[graph_name]
     now = datetime(2026, 11, 20, 12, tzinfo=UTC)
     match = match_symptom(graph, message, ConditionContext.build(order, now))
     spec = _spec(graph, message, ConditionContext.build(order, now))
