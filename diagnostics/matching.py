@@ -57,6 +57,9 @@ BY_COLUMN_ABOVE = 200_000
 """Stored n-gram weights past which the phrases are kept by column (about 3k nodes
 of the seed's shape): where picking the message's columns beats a full product."""
 _MEMO_SIZE = 4096
+_MEMO_CELLS = 4_000_000
+"""The memo holds at most this many scores (32 MB): 4096 messages on a shop-sized
+graph, a few hundred at 100k nodes, where one message's scores are 67 kB."""
 _NO_TEXT = 0.1
 
 
@@ -125,6 +128,7 @@ class _Index:
         self._fits_of = np.array([len(fits) if i < 0 else i for i in fits_of], dtype=np.int64)
         self._no_text = _frozen(np.full(len(self.symptoms), _NO_TEXT))
         self._memo: dict[str, np.ndarray] = {}
+        self._memo_size = min(_MEMO_SIZE, max(16, _MEMO_CELLS // max(1, len(self.symptoms))))
 
     def query(self, text: str) -> np.ndarray:
         """``text`` as the fitted vectorizer's TF-IDF vector (dense, L2-normalised).
@@ -163,7 +167,7 @@ class _Index:
         else:
             sims = self.matrix @ vector
         result = _frozen(np.maximum.reduceat(sims, self._starts))
-        if len(self._memo) >= _MEMO_SIZE:
+        if len(self._memo) >= self._memo_size:
             self._memo.clear()
         self._memo[text] = result
         return result

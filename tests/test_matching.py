@@ -129,3 +129,17 @@ def test_the_matcher_is_its_definition(
         assert match.id == top
     if vague:
         assert match.id is None
+
+
+def test_the_memo_holds_a_bounded_number_of_scores(
+    graphs: dict[str, Snapshot], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scores are kept per message, one per symptom: on a big graph the memo
+    keeps fewer messages, so that it stays within its budget of cells."""
+    monkeypatch.setattr(matching, "_MEMO_CELLS", 40 * 42)
+    index = matching._Index(graphs["copies"])  # 42 symptoms: room for 40 messages
+    assert len(index.symptoms) == 42
+    for n in range(100):
+        index.scores(f"卡密无效 {n}")
+        assert len(index._memo) <= 40
+    assert index.scores("卡密无效 99") is index.scores("卡密无效 99")  # still memoised
