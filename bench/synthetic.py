@@ -29,6 +29,9 @@ def replicate(seed: GraphContent, nodes: int) -> GraphContent:
                     lang: [f"{phrase} {k}" for phrase in phrases]
                     for lang, phrases in node.data["phrases"].items()
                 }
+            for field in ("shown_by", "requires_checks"):  # ids of the copy's own checks
+                if k and isinstance(node.data.get(field), list):
+                    data[field] = [f"{check}{suffix}" for check in node.data[field]]
             out.nodes[node.id + suffix] = Node(node.type, data)
         for edge in seed.edges.values():
             copy = Edge(edge.type, edge.source + suffix, edge.target + suffix, edge.data)

@@ -117,6 +117,38 @@ def _reference_findings(content: GraphContent) -> Iterable[Finding]:
                 yield Finding(node_id, f"requires_checks[{index}]", f"no check {check_id!r}")
 
 
+def _truth_findings(content: GraphContent) -> Iterable[Finding]:
+    """What keeps replies true: a cause is shown by its own checks, never by an
+    escalation; money and irreversible steps wait for a check and a senior."""
+    tested = _out(content, "tested_by")
+    for node_id, node in sorted(content.nodes.items()):
+        if node.type == "Cause":
+            for index, check in enumerate(node.data.get("shown_by") or []):
+                target = content.nodes.get(str(check))
+                if str(check) not in tested.get(node_id, []):
+                    yield Finding(
+                        node_id,
+                        f"shown_by[{index}]",
+                        f"{check!r} is not one of its tested_by checks",
+                    )
+                elif target is not None and target.data.get("escalates_to"):
+                    yield Finding(
+                        node_id,
+                        f"shown_by[{index}]",
+                        f"{check!r} is an escalation: it hands the case on and shows nothing",
+                    )
+        if node.type == "Resolution":
+            guarded = node.data.get("moves_money") or node.data.get("irreversible")
+            if guarded and not node.data.get("requires_checks"):
+                yield Finding(
+                    node_id,
+                    "requires_checks",
+                    "moves money or cannot be undone, but no check must come first",
+                )
+            if node.data.get("moves_money") and node.data.get("min_role", "agent") == "agent":
+                yield Finding(node_id, "min_role", "moves money: needs a senior, not an agent")
+
+
 def _taxonomy_findings(content: GraphContent) -> Iterable[Finding]:
     for kind, node_type in (("symptoms", "Symptom"), ("causes", "Cause")):
         for taxonomy_id in taxonomy()[kind]:
@@ -139,6 +171,7 @@ def lint_content(
         *_coverage_findings(content),
         *_phrase_findings(content),
         *_reference_findings(content),
+        *_truth_findings(content),
     ]
     if check_taxonomy:
         found += _taxonomy_findings(content)

@@ -15,6 +15,7 @@ Bad-Id: description: required field is missing
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -119,6 +120,46 @@ def _semantic_findings(node_type: str, where: str, data: Mapping[str, Any]) -> l
     for field in _TEMPLATE_FIELDS:
         for path, text in _texts(data.get(field), field):
             found += [Finding(where, path, why) for why in template_problems(text)]
+    return found + _reply_rule_findings(node_type, where, data)
+
+
+def count_words(text: str, words: Mapping[str, Any]) -> int:
+    """How often any of ``words`` (``{zh: [...], en: [...]}``) occurs in ``text``,
+    folded for width and case."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return sum(
+        folded.count(unicodedata.normalize("NFKC", str(word)).casefold())
+        for lang in ("zh", "en")
+        for word in words.get(lang) or ()
+    )
+
+
+_CUSTOMER_TEXTS = {
+    "Resolution": ("reply",),
+    "Cause": ("explanation",),
+    "Symptom": ("checking", "backstop", "clarify"),
+}
+
+
+def _reply_rule_findings(node_type: str, where: str, data: Mapping[str, Any]) -> list[Finding]:
+    """A customer text apologises once at most; a reply resting on nothing claims no finding."""
+    rules = graph_schema()["reply_rules"]
+    found: list[Finding] = []
+    for field in _CUSTOMER_TEXTS.get(node_type, ()):
+        for path, text in _texts(data.get(field), field):
+            if count_words(text, rules["apologies"]) > 1:
+                found.append(Finding(where, path, "apologises more than once: once is enough"))
+    if node_type == "Resolution" and data.get("rests_on") == "nothing":
+        for path, text in _texts(data.get("reply"), "reply"):
+            if count_words(text, rules["claims"]):
+                found.append(
+                    Finding(
+                        where,
+                        path,
+                        "claims a finding, but rests_on is nothing: "
+                        "say rests_on: cause (sent only once the cause is shown) or drop the claim",
+                    )
+                )
     return found
 
 
