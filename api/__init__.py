@@ -20,6 +20,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_orjson import OrjsonProvider
 from flask_wtf.csrf import CSRFProtect
 
+from diagnostics.timezone import shop_zone
 from graph.errors import StoreUnavailable
 from graph.store import open_store
 
@@ -68,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     # Bodies over this size get 413 before they are read.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["KGDIAG_MAX_BODY_BYTES"])
+    shop_zone(str(app.config["KGDIAG_TIMEZONE"]))  # a wrong zone stops the start, named
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))

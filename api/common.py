@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, g
 
 from diagnostics.casework import Settings
 from diagnostics.conditions import parse_time
+from diagnostics.timezone import shop_zone
 from graph.store import GraphStore, TokenInfo
 
 __all__ = [
@@ -39,6 +40,7 @@ def settings() -> Settings:
     return Settings(
         status_max_age=timedelta(minutes=float(config["KGDIAG_STATUS_MAX_AGE_MINUTES"])),
         prior_weight=float(config["KGDIAG_PRIOR_WEIGHT"]),
+        zone=shop_zone(str(config["KGDIAG_TIMEZONE"])),
     )
 
 

@@ -38,6 +38,12 @@ SETTINGS: tuple[Setting, ...] = (
         20,
         "how many confirmed cases the authored priors weigh (Dirichlet pseudo-counts)",
     ),
+    Setting(
+        "KGDIAG_TIMEZONE",
+        str,
+        "Asia/Shanghai",
+        "the shop's IANA time zone: times in answers, replies and pages are in it, with the offset",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
     Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
 )

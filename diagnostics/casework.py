@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graph.errors import ChangeSetInvalid, NotFound
 from graph.records import Outcome, SystemStatus
@@ -30,6 +31,7 @@ from .conditions import parse_time
 from .engine import Diagnosis, diagnose_body
 from .knowledge import DEFAULT_PRIOR_WEIGHT, Knowledge
 from .systems import canonical_system
+from .timezone import SHOP_ZONE
 
 __all__ = [
     "Settings",
@@ -48,6 +50,7 @@ class Settings:
     status_max_age: timedelta = timedelta(hours=2)
     prior_weight: float = DEFAULT_PRIOR_WEIGHT
     similar_limit: int = 3
+    zone: ZoneInfo = SHOP_ZONE
 
 
 def _eta(record: SystemStatus) -> datetime | None:
@@ -88,7 +91,7 @@ def knowledge_of(store: GraphStore, settings: Settings, now: datetime | None = N
         if eta is not None and record.status != "up":
             etas[record.system] = eta
     counts = store.records.outcome_counts().by_symptom
-    return Knowledge(systems, etas, counts, settings.prior_weight)
+    return Knowledge(systems, etas, counts, settings.prior_weight, settings.zone)
 
 
 def case_keys(snapshot: Snapshot, order: Mapping[str, Any]) -> tuple[str | None, str | None]:

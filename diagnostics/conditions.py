@@ -37,7 +37,6 @@ from schema import graph_schema, order_schema
 from .cel_flat import FlatPlan, flat_form, flat_plan, flat_values
 from .cel_regex import global_form, literal_patterns, matches, pattern_problem
 from .cel_systems import SystemKeys, statuses_for, system_keys
-from .paths import at_path
 
 __all__ = [
     "CEL_FUNCTIONS",
@@ -438,7 +437,8 @@ class ConditionContext:
         now: datetime | None = None,
         systems: Mapping[str, str] | None = None,
     ) -> ConditionContext:
-        return cls(order, now or datetime.now(UTC), dict(systems or {}))
+        # CEL's timestamps take a UTC datetime: the shop's zone is for display only.
+        return cls(order, (now or datetime.now(UTC)).astimezone(UTC), dict(systems or {}))
 
     def _context(self, reads: _Reads) -> Any:
         """The CEL context for conditions that read ``reads``, made once."""
@@ -565,11 +565,14 @@ def _covers(reads: _Reads, cond: Condition) -> bool:
 
 
 def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
-    """True (the check fails), False (it passes) or None (facts missing)."""
-    order = context.order
-    for parts in cond.required_parts:
-        if at_path(order, parts) is None:
-            return None
+    """True (the check fails), False (it passes) or None (facts missing).
+
+    A missing fact is unknown only when the verdict depends on it: CEL's
+    ``&&`` and ``||`` absorb an error on one side when the other decides
+    (``status == "refunded" && ...`` is false for a rejected refund, whatever
+    ``refunded_at`` says), and any other read of a missing fact is an error,
+    which is unknown here, never a guess.
+    """
     try:
         program, cel_context = context.program_for(cond)
         result = program.execute(cel_context)

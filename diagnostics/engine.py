@@ -19,12 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from graph.errors import KgdiagError, NotFound
 from graph.snapshot import Snapshot
 
 from .bayes import CauseModel, cause_model, posterior, with_check
+from .briefing import agent_note
 from .conditions import Condition, ConditionContext, Focus, compile_condition, focus_of
 from .evaluation import CheckOutcome, run_checks
 from .knowledge import Knowledge, recovery_time
@@ -33,10 +35,19 @@ from .matching import SymptomMatch, match_symptom, near_ids
 from .mood import Mood, priority, read_mood
 from .ordering import Step, greedy_order
 from .reasons import Reasons, step_minutes
-from .reply import clarifying_reply, compose_reply, render_text, reply_variables
+from .reply import (
+    SHOWN_MIN,
+    clarifying_reply,
+    compose_reply,
+    is_final,
+    render_text,
+    reply_variables,
+    shown_checks,
+)
 from .request import DiagnoseRequest, FieldProblem, order_of, parse_request, request_problems
 from .resolution import Choice, choose_resolution
 from .systems import names_for, system_statuses
+from .timezone import order_zone
 from .variables import order_variables
 
 __all__ = [
@@ -221,6 +232,7 @@ def _vague(
     match: SymptomMatch,
     mood: Mood,
     request: DiagnoseRequest,
+    now: datetime,
     reply_lang: str,
     agent_lang: str,
 ) -> dict[str, Any]:
@@ -245,46 +257,8 @@ def _vague(
         "reply": reply.as_dict(),
         "note": {"lang": agent_lang, "text": note},
         "mood": mood.as_dict(),
-        "priority": priority(None, mood, request.order, request.now).as_dict(),
+        "priority": priority(None, mood, request.order, now).as_dict(),
     }
-
-
-def _note(
-    snapshot: Snapshot,
-    causes: list[dict[str, Any]],
-    checks: list[dict[str, Any]],
-    resolution: dict[str, Any] | None,
-    lang: str,
-) -> dict[str, str]:
-    """A short briefing for the agent: what it is, what to do, in what order."""
-    zh = lang == "zh"
-    lines = []
-    if causes:
-        top = causes[0]
-        lead = "最可能的原因" if zh else "Most likely cause"
-        lines.append(f"{lead}: {top['title']} ({top['probability']:.0%})")
-    todo = [c for c in checks if "step" in c]
-    if todo:
-        lines.append("待办检查:" if zh else "Checks to do:")
-        for check in todo:
-            minutes = check.get("cost_minutes", 0)
-            flag = (
-                (" [处理前必做]" if zh else " [required first]")
-                if check["required_by_resolution"]
-                else ""
-            )
-            lines.append(f"  {check['step']}. {check['title']} (~{minutes:g} min){flag}")
-    if resolution:
-        lines.append(("处理方案: " if zh else "Resolution: ") + str(resolution["title"]))
-        lines += [f"  - {b}" for b in resolution["blocked_by"]]
-        if resolution["irreversible"]:
-            lines.append(
-                "  ! 不可撤销操作，执行前再次核对"
-                if zh
-                else "  ! Irreversible: double-check before acting"
-            )
-        lines += [f"  {i}. {step}" for i, step in enumerate(resolution["steps"], 1)]
-    return {"lang": lang, "text": "\n".join(lines)}
 
 
 def diagnose(
@@ -303,7 +277,8 @@ def diagnose(
     problems = _evidence_problems(snapshot, request.evidence)
     if problems:
         raise RequestInvalid(problems)
-    order, now = request.order, request.now
+    order = request.order
+    now = request.now.astimezone(order_zone(order, known.zone))
     reply_lang = request.lang or (message_language(request.message) if request.message else "zh")
     wanted = names_for(snapshot, order)
     systems = system_statuses(snapshot, request.systems, known.systems, wanted)
@@ -312,7 +287,7 @@ def diagnose(
     mood = read_mood(request.message)
     body: dict[str, Any] = {"graph_revision": snapshot.revision}
     if match.id is None:
-        body.update(_vague(snapshot, match, mood, request, reply_lang, agent_lang))
+        body.update(_vague(snapshot, match, mood, request, now, reply_lang, agent_lang))
         return Diagnosis(body, order=order)
 
     model = cause_model(snapshot, match.id, known.confirmed.get(match.id), known.prior_weight)
@@ -320,7 +295,12 @@ def diagnose(
         model = with_check(model, snapshot, check)
     context.focus(_focus(snapshot, model))
     outcomes = run_checks(snapshot, model.p_fail, context, request.evidence)
-    observed = {c: o.result for c, o in outcomes.items() if o.observed}
+    # An escalation hands the case on and observes nothing: never evidence.
+    observed = {
+        c: o.result
+        for c, o in outcomes.items()
+        if o.observed and not snapshot.node(c).get("escalates_to")
+    }
     probabilities = posterior(model, observed)
     ranking = sorted(range(len(model.causes)), key=lambda i: (-probabilities[i], model.causes[i]))
     agent_vars = order_variables(order, now, agent_lang)
@@ -361,23 +341,26 @@ def diagnose(
         entry["required_by_resolution"] = check in required
         checks.append(entry)
     recovery = recovery_time(snapshot, leader, order, known) if leader else None
+    top = (model.causes[ranking[0]], probabilities[ranking[0]]) if ranking else None
+    shown = shown_checks(snapshot, leader, outcomes) if leader else ()
+    final = is_final(snapshot, choice, bool(shown) and top is not None and top[1] >= SHOWN_MIN)
     same = agent_vars if reply_lang == agent_lang else None
-    reply_vars = reply_variables(snapshot, choice, order, now, reply_lang, recovery, same)
+    reply_vars = reply_variables(snapshot, choice, order, now, reply_lang, recovery, same, final)
     resolution = None
     if choice is not None and leader is not None:
         agent_reply_vars = (
             reply_vars
             if agent_lang == reply_lang
-            else reply_variables(snapshot, choice, order, now, agent_lang, recovery)
+            else reply_variables(snapshot, choice, order, now, agent_lang, recovery, final=final)
         )
         explanation = (snapshot.node(leader).get("explanation") or {}).get(reply_lang, "")
         resolution = {
             **_resolution_entry(snapshot, choice, agent_reply_vars, agent_lang),
             "for_cause": leader,
             "explanation": render_text(str(explanation), reply_vars, reply_lang),
+            "shown_by": list(shown),
         }
-    top = (model.causes[ranking[0]], probabilities[ranking[0]]) if ranking else None
-    reply = compose_reply(snapshot, choice, top, reply_vars, reply_lang, mood)
+    reply = compose_reply(snapshot, choice, top, shown, reply_vars, reply_lang, mood, match.id)
     level = snapshot.node(match.id).get("service_level")
     body.update(
         {
@@ -392,7 +375,7 @@ def diagnose(
             "checks": checks,
             "resolution": resolution,
             "reply": reply.as_dict(),
-            "note": _note(snapshot, causes, checks, resolution, agent_lang),
+            "note": agent_note(snapshot, causes, checks, resolution, agent_lang, reply.as_dict()),
             "mood": mood.as_dict(),
             "priority": priority(level, mood, order, now).as_dict(),
         }

@@ -19,10 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from graph.snapshot import Snapshot
 
 from .systems import system_names
+from .timezone import SHOP_ZONE
 
 __all__ = ["DEFAULT_PRIOR_WEIGHT", "Knowledge", "learned_prior", "recovery_time"]
 
@@ -40,6 +42,8 @@ class Knowledge:
     confirmed: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     """Confirmed outcome counts: symptom → cause → count."""
     prior_weight: float = DEFAULT_PRIOR_WEIGHT
+    zone: ZoneInfo = SHOP_ZONE
+    """The shop's time zone: every time an answer shows is in it (``KGDIAG_TIMEZONE``)."""
 
 
 def learned_prior(

@@ -71,9 +71,34 @@ def greedy_order(model: CauseModel, weights: Sequence[float], steps: Sequence[St
     """``steps`` by detection per minute, conditioned step by step.
 
     Steps that can find nothing (linked to no cause with weight left) go
-    last in their given order; nothing follows an escalation, since it ends
-    the sequence.
+    last in their given order. An escalation hands the case on and observes
+    nothing, so it is never weighed against a check: the checks come first
+    and one escalation, the likeliest to be needed, ends the plan.
     """
+    checks = _ordered_checks(model, weights, [s for s in steps if not s.escalation])
+    return checks + _hand_off(model, weights, checks, [s for s in steps if s.escalation])
+
+
+def _hand_off(
+    model: CauseModel, weights: Sequence[float], done: Sequence[Step], escalations: list[Step]
+) -> list[Step]:
+    """The escalation that ends the plan: the one linked to the most weight the checks leave."""
+    if not escalations:
+        return []
+    current = list(weights)
+    for step in done:
+        current = [w * s for w, s in zip(current, model.survival(step.check), strict=True)]
+    total = sum(current)
+    scored = [
+        (sum(current[c] for c in model.tests.get(s.check, ())) / max(total, _FREE), -i, s)
+        for i, s in enumerate(escalations)
+    ]
+    return [max(scored, key=lambda item: (item[0], item[1]))[2]]
+
+
+def _ordered_checks(
+    model: CauseModel, weights: Sequence[float], steps: Sequence[Step]
+) -> list[Step]:
     # Each step's survival per cause is fixed by the graph: worked out once per model.
     survival = {id(step): model.survival(step.check, step.escalation) for step in steps}
     current = list(weights)
@@ -87,12 +112,10 @@ def greedy_order(model: CauseModel, weights: Sequence[float], steps: Sequence[St
         ]
         score, _, best = max(scored, key=lambda item: (item[0], item[1]))
         if score <= 0:
-            order.extend(s for s in left if not s.escalation)
+            order.extend(left)
             break
         order.append(best)
         left.remove(best)
-        if best.escalation:
-            break
         current = [w * s for w, s in zip(current, survival[id(best)], strict=True)]
     return order
 
@@ -120,11 +143,15 @@ def static_order(model: CauseModel, steps: Sequence[Step]) -> list[Step]:
 def brute_force_order(
     model: CauseModel, weights: Sequence[float], steps: Sequence[Step], limit: int = 8
 ) -> tuple[list[Step], float]:
-    """The order of least ECR over all permutations (``len(steps) <= limit``)."""
+    """The order of least ECR over all permutations of the checks (``len(steps) <= limit``),
+    each ended by the escalation :func:`greedy_order` hands off to (escalations come last)."""
     if len(steps) > limit:
         raise ValueError(f"{len(steps)} steps is too many for brute force (limit {limit})")
+    checks = [s for s in steps if not s.escalation]
+    escalations = [s for s in steps if s.escalation]
     best: tuple[float, list[Step]] = (float("inf"), list(steps))
-    for perm in itertools.permutations(steps):
+    for order in itertools.permutations(checks):
+        perm = [*order, *_hand_off(model, weights, order, escalations)]
         cost = expected_cost(model, weights, perm)
         if cost < best[0] - 1e-12:
             best = (cost, list(perm))

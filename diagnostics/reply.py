@@ -2,12 +2,25 @@
 
 The seed articles' rule for a reply: empathise, confirm, act, and promise a
 time with a backstop ("如超时未到账，我们直接全额退款"). The resolution's
-template carries all four; this module picks the template, fills it with the
-order's facts (``variables``), and adjusts the opening to the customer's
-mood: an angry customer hears the apology first and the fix right after.
-When the resolution still waits for a required check, or no symptom could be
-named, the reply says what we are doing and by when, and promises nothing a
-check could overturn.
+template carries all four; this module decides whether it may be sent, fills
+it with the order's facts (``variables``), and adjusts the opening to the
+customer's mood: an angry customer hears one apology first and the fix
+right after, never two.
+
+**A reply states as fact only what a check observed.** The resolution's
+reply goes out (kind ``resolution``) only when
+
+- the caller may carry it out (role) and every check it requires is done, and
+- it rests on nothing (``rests_on: nothing``: a how-to that states no
+  finding), or the leading cause is *shown*: one of its ``shown_by`` checks
+  failed, observed (an automatic check with its facts present, or the
+  agent's recorded evidence), and the cause leads with at least
+  :data:`SHOWN_MIN`.
+
+Otherwise the reply is ``verifying``: what we are checking, by when (a clock
+time in the shop's zone) and what happens if we miss it (the symptom's
+backstop). It tells the cause's explanation only when the cause is shown, and
+when only the role stands in the way it says a senior takes over, by when.
 """
 
 from __future__ import annotations
@@ -20,7 +33,10 @@ from datetime import datetime
 from typing import Any
 
 from graph.snapshot import Snapshot
+from schema import graph_schema
+from schema.validate import count_words
 
+from .evaluation import CheckOutcome
 from .language import language_data
 from .mood import Mood
 from .resolution import Choice
@@ -28,12 +44,16 @@ from .templates import missing_marks, render
 from .variables import OrderVariables, eta_variables, format_time, order_variables
 
 __all__ = [
+    "SHOWN_MIN",
     "VERIFY_MINUTES",
     "Reply",
+    "apologises",
     "clarifying_reply",
     "compose_reply",
+    "is_final",
     "render_text",
     "reply_variables",
+    "shown_checks",
 ]
 
 VERIFY_MINUTES = 30
@@ -45,25 +65,55 @@ _GREETING = re.compile(
     r"^(您好[，,！!]\s*(在的！)?|你好[，,！!]\s*|Hello[,!]?\s*(we are here!\s*|- )?|Hi[,!]?\s*)",
     re.IGNORECASE,
 )
-CONFIDENT = 0.9
-"""From this probability on, a verifying reply already explains the cause."""
+SHOWN_MIN = 0.5
+"""A shown cause is stated to the customer only while it leads with at least this."""
 
 
 @dataclass(frozen=True)
 class Reply:
-    """What to send the customer. ``kind``: resolution, verifying or clarify."""
+    """What to send the customer.
+
+    ``kind``: resolution, verifying or clarify. ``confidence``: how sure the
+    engine is of what the reply rests on (the leading cause's probability, or
+    the symptom's for a clarifying question). ``shown_by``: the observed
+    checks that show the leading cause (empty: the reply states no cause).
+    """
 
     lang: str
     text: str
     kind: str
+    confidence: float = 0.0
+    shown_by: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "lang": self.lang,
             "text": self.text,
             "kind": self.kind,
+            "confidence": self.confidence,
+            "shown_by": list(self.shown_by),
             "needs_edit": missing_marks(self.text),
         }
+
+
+def shown_checks(
+    snapshot: Snapshot, cause: str, outcomes: Mapping[str, CheckOutcome]
+) -> tuple[str, ...]:
+    """The cause's ``shown_by`` checks that failed, observed: what shows it as fact."""
+    shown = []
+    for check in snapshot.node(cause).get("shown_by") or ():
+        outcome = outcomes.get(str(check))
+        if outcome is not None and outcome.observed and outcome.result == "fail":
+            shown.append(str(check))
+    return tuple(shown)
+
+
+def is_final(snapshot: Snapshot, choice: Choice | None, shown: bool) -> bool:
+    """May the resolution's own reply be sent? Role and checks done, and its facts shown."""
+    if choice is None or not choice.ready:
+        return False
+    node = snapshot.node(choice.resolution)
+    return node.get("rests_on", "cause") == "nothing" or shown
 
 
 def render_text(template: str, variables: Mapping[str, Any], lang: str) -> str:
@@ -79,67 +129,112 @@ def reply_variables(
     lang: str,
     recovery: datetime | None = None,
     known: OrderVariables | None = None,
+    final: bool = True,
 ) -> OrderVariables:
-    """The order's variables plus the resolution's promise and compensation.
+    """The order's variables plus the promise, compensation and backstop.
 
     ``known``: the order's variables in ``lang`` when the caller has them already.
+    ``final``: the resolution's own reply is sent, so its authored promise
+    (``promise_minutes``) and compensation apply; a verifying reply promises
+    an answer in :data:`VERIFY_MINUTES` and no compensation.
 
     ``recovery`` is the recorded ETA of the system behind the cause: the
     reply names it (``maintenance_until``) and never promises a follow-up
-    before it, since a promise the platform cannot keep angers twice.
+    before it, since a promise the platform cannot keep angers twice. With no
+    recorded ETA, ``maintenance_until`` is absent and no recovery time is named.
     """
     eta = VERIFY_MINUTES
     values: dict[str, Any] = {}
-    if choice is not None and not choice.pending_checks:
+    if final and choice is not None:
         node = snapshot.node(choice.resolution)
         eta = int(node.get("promise_minutes") or VERIFY_MINUTES)
         compensation = node.get("compensation") or {}
         if compensation.get("text"):
             values["compensation"] = str(compensation["text"].get(lang, ""))
     if recovery is not None and recovery > now:
-        values["maintenance_until"] = format_time(recovery, now, lang)
+        values["maintenance_until"] = format_time(recovery, now, lang, labelled=True)
         eta = max(eta, math.ceil((recovery - now).total_seconds() / 60))
     base = order_variables(order, now, lang) if known is None else known
     return base.extended({**eta_variables(now, lang, eta), **values})
 
 
+def apologises(text: str) -> int:
+    """How many apologies ``text`` makes (the language file's apology words)."""
+    return count_words(text, graph_schema()["reply_rules"]["apologies"])
+
+
+_SENTENCE = re.compile(r"^.*?[。！？!?](?:\s+|$)|^.*?\.(?:\s+|$)", re.DOTALL)
+
+
 def _with_mood(text: str, mood: Mood, lang: str) -> str:
-    opener = str(language_data()["openers"].get(mood.level, {}).get(lang) or "")
-    if not opener:
+    """The mood's opener with ``text``; an angry customer hears one apology, first.
+
+    Without an apology of its own the reply gets the opener's ("first"). With
+    one in its first sentence, that sentence leads and the opener's apology-free
+    variant ("again") follows it; with one further on, "again" leads.
+    """
+    openers = language_data()["openers"].get(mood.level, {})
+    if not isinstance(openers, dict) or not openers:
         return text
-    return f"{opener}{'' if lang == 'zh' else ' '}{_GREETING.sub('', text, count=1)}"
+    body = _GREETING.sub("", text, count=1)
+    space = "" if lang == "zh" else " "
+    if not apologises(body):
+        return f"{(openers.get('first') or {}).get(lang, '')}{space}{body}"
+    again = str((openers.get("again") or {}).get(lang) or "")
+    first = _SENTENCE.match(body)
+    if first and apologises(first.group(0)):
+        head = first.group(0).rstrip()
+        return f"{head}{space}{again}{space}{body[first.end() :]}"
+    return f"{again}{space}{body}"
+
+
+def _symptom_text(snapshot: Snapshot, symptom: str | None, field: str, lang: str) -> str:
+    texts = snapshot.node(symptom).get(field) if symptom else None
+    if isinstance(texts, Mapping) and texts.get(lang):
+        return str(texts[lang])
+    return str(language_data()["verifying"][field][lang])
 
 
 def compose_reply(
     snapshot: Snapshot,
     choice: Choice | None,
     cause: tuple[str, float] | None,
+    shown: Sequence[str],
     variables: Mapping[str, Any],
     lang: str,
     mood: Mood,
+    symptom: str | None = None,
 ) -> Reply:
-    """The reply for the chosen resolution, or a verifying reply while it waits.
+    """The reply for the chosen resolution, or a verifying reply (module docstring).
 
-    ``cause`` is the leading cause and its probability: when the engine is
-    sure of it, the verifying reply tells the customer what happened (the
-    cause's explanation, written for customers) before saying what we check.
-    ``variables`` come from :func:`reply_variables` in ``lang``.
+    ``cause`` is the leading cause and its probability; ``shown`` the checks
+    that show it (:func:`shown_checks`). ``variables`` come from
+    :func:`reply_variables` in ``lang`` (with ``final`` as :func:`is_final` says).
     """
-    template = None
-    if choice is not None and not choice.pending_checks:
+    confidence = cause[1] if cause else 0.0
+    established = bool(shown) and confidence >= SHOWN_MIN
+    evidence = tuple(shown) if established else ()
+    if is_final(snapshot, choice, established) and choice is not None:
         template = (snapshot.node(choice.resolution).get("reply") or {}).get(lang)
-    if template:
-        text = render(str(template), variables, lang)
-        return Reply(lang, _with_mood(text, mood, lang), "resolution")
+        if template:
+            text = render(str(template), variables, lang)
+            return Reply(lang, _with_mood(text, mood, lang), "resolution", confidence, evidence)
     verifying = language_data()["verifying"]
-    parts = [render(str(verifying["greeting"][lang]), variables, lang)]
-    if cause is not None and cause[1] >= CONFIDENT:
+    extra = {
+        "checking": _symptom_text(snapshot, symptom, "checking", lang),
+        "backstop": _symptom_text(snapshot, symptom, "backstop", lang),
+    }
+    values = {**dict(variables.items()), **extra}
+    parts = [render(str(verifying["greeting"][lang]), values, lang)]
+    if established and cause is not None:
         explanation = (snapshot.node(cause[0]).get("explanation") or {}).get(lang)
         if explanation:
-            parts.append(render(str(explanation), variables, lang))
-    parts.append(render(str(verifying["body"][lang]), variables, lang))
+            parts.append(render(str(explanation), values, lang))
+    handover = established and choice is not None and not choice.role_ok
+    body = verifying["handover" if handover else "body"][lang]
+    parts.append(render(str(body), values, lang))
     text = ("" if lang == "zh" else " ").join(parts)
-    return Reply(lang, _with_mood(text, mood, lang), "verifying")
+    return Reply(lang, _with_mood(text, mood, lang), "verifying", confidence, evidence)
 
 
 def clarifying_reply(
@@ -160,4 +255,5 @@ def clarifying_reply(
         {"detail": detail, "eta_minutes": CLARIFY_MINUTES},
         lang,
     )
-    return Reply(lang, _with_mood(text, mood, lang), "clarify")
+    confidence = alternatives[0][1] if alternatives else 0.0
+    return Reply(lang, _with_mood(text, mood, lang), "clarify", confidence)

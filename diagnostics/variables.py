@@ -15,6 +15,7 @@ from typing import Any
 
 from .conditions import parse_time
 from .language import display_platform, display_region
+from .timezone import zone_label
 
 __all__ = [
     "REFUND_TRANSIT_DAYS",
@@ -38,15 +39,19 @@ def mask_email(address: str) -> str:
     return f"{local[:2]}***@{domain}"
 
 
-def format_time(moment: datetime, now: datetime, lang: str) -> str:
-    """A time as a customer reads it: "12:30" today, "11月27日 12:30" otherwise."""
+def format_time(moment: datetime, now: datetime, lang: str, labelled: bool = False) -> str:
+    """A time as a customer reads it, in the zone of ``now`` (the shop's):
+    "12:30" today, "11月27日 12:30" otherwise. ``labelled`` adds the offset
+    where a reader may be elsewhere (``timezone.zone_label``): a promise is
+    a time the customer will hold us to."""
     local = moment.astimezone(now.tzinfo)
     clock = f"{local.hour:02d}:{local.minute:02d}"  # strftime costs twice as much
+    label = zone_label(local, lang) if labelled else ""
     if local.date() == now.date():
-        return clock
+        return clock + label
     if lang == "zh":
-        return f"{local.month}月{local.day}日 {clock}"
-    return local.strftime("%b %d %H:%M").replace(" 0", " ")
+        return f"{local.month}月{local.day}日 {clock}{label}"
+    return f"{local:%b} {local.day} {clock}{label}"
 
 
 def _format_date(moment: datetime, now: datetime, lang: str) -> str:
@@ -241,6 +246,8 @@ _VARIABLES: dict[str, _Work] = {
     "refund_reference": _fact("refund", "reference"),
     "refund_eta": _refund_eta,
     "error_text": _fact("customer", "error_text"),
+    "refund_reason": _fact("refund", "rejected_reason"),
+    "coupon_reason": _fact("coupon", "reason"),
 }
 """How each order variable is worked out, in the order the schema lists them."""
 
@@ -259,6 +266,6 @@ def eta_variables(now: datetime, lang: str, eta_minutes: int) -> dict[str, Any]:
     """The promise variables: in how many minutes, and at what time."""
     return {
         "eta_minutes": eta_minutes,
-        "eta_time": format_time(now + timedelta(minutes=eta_minutes), now, lang),
+        "eta_time": format_time(now + timedelta(minutes=eta_minutes), now, lang, labelled=True),
         "review_minutes": eta_minutes,
     }

@@ -47,9 +47,11 @@ def _seed_conditions(content: GraphContent) -> list[Condition]:
 
 
 def _plain(cond: Condition, order: dict[str, Any], systems: dict[str, str]) -> bool | None:
-    """The condition as the Rust evaluator alone answers it: whole order, built-in matches."""
-    if not all(_has(order, path) for path in cond.required):
-        return None
+    """The condition as the Rust evaluator alone answers it: whole order, built-in matches.
+
+    A missing fact errors where it is read; ``&&`` and ``||`` absorb the error
+    when the other side decides, and any other error is unknown (None).
+    """
     functions = {
         "minutes_since": lambda ts: (NOW - parse_time(ts)).total_seconds() / 60.0,
         "minutes_between": lambda a, b: (parse_time(b) - parse_time(a)).total_seconds() / 60.0,
@@ -60,14 +62,6 @@ def _plain(cond: Condition, order: dict[str, Any], systems: dict[str, str]) -> b
     except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError):
         return None
     return result if isinstance(result, bool) else None
-
-
-def _has(order: Any, path: str) -> bool:
-    for part in path.split("."):
-        if not isinstance(order, dict) or order.get(part) is None:
-            return False
-        order = order[part]
-    return True
 
 
 SYSTEMS = st.dictionaries(
@@ -281,3 +275,16 @@ def test_flat_answers_as_nested_on_odd_shapes(source: str) -> None:
     for order in _SHAPES:
         answer = evaluate(cond, ConditionContext.build(order, NOW))
         assert answer == _plain(cond, order, {}), (source, order)
+
+
+def test_a_missing_fact_the_verdict_does_not_depend_on_is_not_unknown() -> None:
+    rejected = ConditionContext.build({"refund": {"status": "rejected"}}, NOW)
+    done = compile_condition(
+        'order.refund.status == "refunded" && timestamp(order.refund.refunded_at) < now'
+    )
+    assert evaluate(done, rejected) is False
+    late = compile_condition(
+        'order.refund.status == "pending" || timestamp(order.refund.refunded_at) < now'
+    )
+    assert evaluate(late, rejected) is None
+    assert evaluate(compile_condition("order.customer.claims_90d >= 3"), rejected) is None

@@ -15,8 +15,10 @@ from typing import Any, TypeVar
 from flask import Blueprint, g, redirect, request, session, url_for
 
 from api.auth import role_allows
-from api.common import store
+from api.common import settings, store
 from api.errors import ApiError
+from diagnostics.conditions import parse_time
+from diagnostics.timezone import zone_label
 from graph.store import TokenInfo
 
 from .i18n import page_lang, t
@@ -69,3 +71,18 @@ def _labels() -> dict[str, Any]:
         "who": who,
         "can_edit": who is not None and role_allows(who.role, "senior"),
     }
+
+
+@pages.app_template_filter("local_time")
+def local_time(value: Any) -> str:
+    """An RFC 3339 time as the shop reads it: "2026-11-21 17:35 (UTC+8)" in ``KGDIAG_TIMEZONE``.
+
+    Records and answers keep their times with an offset (UTC for the audit
+    log); a page shows every one of them in the shop's zone, the offset named.
+    """
+    try:
+        moment = parse_time(str(value))
+    except ValueError:
+        return str(value)
+    local = moment.astimezone(settings().zone)
+    return f"{local:%Y-%m-%d %H:%M}{zone_label(local, 'en')}"
