@@ -25,6 +25,7 @@ from diagnostics.ordering import (
     greedy_order,
     static_order,
 )
+from diagnostics.reply import apologises
 from graph.snapshot import Snapshot
 from schema import taxonomy
 
@@ -33,8 +34,10 @@ from .conftest import CONTRACT_CASES, REPO
 CASES = REPO / "tests" / "cases"
 OWN = load_cases([CASES / "goods.yaml", CASES / "money.yaml", CASES / "vague.yaml"])
 HOLDOUT = load_cases([CASES / "holdout.yaml"])
+NEW_CAUSES = load_cases([CASES / "new_causes.yaml"])
+"""Written by another author from real-failures.md before the graph had these causes."""
 EXAMPLES = load_cases([CONTRACT_CASES])
-ALL = EXAMPLES + OWN + HOLDOUT
+ALL = EXAMPLES + OWN + HOLDOUT + NEW_CAUSES
 
 
 def _answer(snapshot: Snapshot, case_id: str, **changes: Any) -> dict[str, Any]:
@@ -48,14 +51,16 @@ def _answer(snapshot: Snapshot, case_id: str, **changes: Any) -> dict[str, Any]:
 
 def test_own_cases_cover_every_taxonomy_cause_vague_english_and_missing_facts() -> None:
     assert len(OWN) >= 30
-    expected = {c["expect"].get("cause") for c in OWN}
+    expected = {c["expect"].get("cause") for c in OWN + NEW_CAUSES}
     assert set(taxonomy()["causes"]) <= expected
     assert sum(c["expect"]["symptom"] is None for c in OWN) >= 3
     english = [c for c in OWN if re.match(r"^[\x00-\x7f]+$", c["request"].get("message", ""))]
     assert len(english) >= 8
     assert any("order" not in c["request"] for c in OWN if c["expect"]["symptom"])
     phrases = _graph_phrases()
-    copied = [c["id"] for c in OWN if c["request"].get("message", "").lower() in phrases]
+    copied = [
+        c["id"] for c in OWN + NEW_CAUSES if c["request"].get("message", "").lower() in phrases
+    ]
     assert copied == [], "case messages must be our own words, not the graph's phrases"
 
 
@@ -143,10 +148,15 @@ def test_brute_force_is_never_beaten_and_static_ignores_cost() -> None:
         assert sorted(s.check for s in static_order(model, steps)) == sorted(s.check for s in steps)
 
 
-def test_nothing_is_planned_after_an_escalation() -> None:
-    model = _model({"a": (0.5, 0.0), "e": (0.9, 0.9)}, {"a": {0}, "e": {0, 1}}, 2)
-    order = greedy_order(model, (0.5, 0.5), [Step("e", 1.0, escalation=True), Step("a", 30.0)])
-    assert [s.check for s in order] == ["e"]
+def test_an_escalation_is_one_hand_off_at_the_end_however_cheap() -> None:
+    model = _model(
+        {"a": (0.5, 0.0), "e": (0.9, 0.9), "f": (0.0, 0.9)}, {"a": {0}, "e": {0, 1}, "f": {1}}, 2
+    )
+    steps = [Step("e", 1.0, escalation=True), Step("f", 0.5, escalation=True), Step("a", 30.0)]
+    order = greedy_order(model, (0.5, 0.5), steps)
+    assert [s.check for s in order] == ["a", "e"]  # e is linked to more of what a leaves
+    best, _ = brute_force_order(model, (0.5, 0.5), steps)
+    assert [s.check for s in best] == ["a", "e"]
 
 
 # --- evidence, missing facts, resolution gating -----------------------------------------
@@ -193,12 +203,16 @@ def test_reissue_waits_for_the_redemption_record(snapshot: Snapshot) -> None:
     resolution = answer["resolution"]
     assert resolution["irreversible"] and "check_redemption_record" in resolution["pending_checks"]
     assert answer["reply"]["kind"] == "verifying"
-    assert "补发" not in answer["reply"]["text"]
+    assert "为您补发" not in answer["reply"]["text"]
     required = [c for c in answer["checks"] if c["required_by_resolution"]]
     assert [c["id"] for c in required] == ["check_redemption_record"]
     done = _answer(snapshot, "own-g07", evidence={"check_redemption_record": "pass"})
-    assert done["resolution"]["pending_checks"] == []
-    assert done["reply"]["kind"] == "resolution" and "补发" in done["reply"]["text"]
+    assert done["resolution"]["pending_checks"] == [] and not done["resolution"]["allowed"]
+    assert done["reply"]["kind"] == "verifying" and "为您补发" not in done["reply"]["text"]
+    case = next(c for c in ALL if c["id"] == "own-g07")
+    body = {**case["request"], "evidence": {"check_redemption_record": "pass"}}
+    senior = diagnose_body(snapshot, body, role="senior").as_dict()
+    assert senior["reply"]["kind"] == "resolution" and "补发" in senior["reply"]["text"]
 
 
 # --- replies ------------------------------------------------------------------------------
@@ -238,11 +252,12 @@ def test_reply_fills_facts_and_masks_email(snapshot: Snapshot) -> None:
 def test_angry_customer_hears_the_apology_first(snapshot: Snapshot) -> None:
     answer = _answer(snapshot, "ex-03")
     assert answer["mood"]["level"] == "angry"
-    assert answer["reply"]["text"].startswith("非常抱歉")
+    first_sentence = re.split(r"[。！？]", answer["reply"]["text"])[0]
+    assert apologises(first_sentence) == 1 and apologises(answer["reply"]["text"]) == 1
     assert answer["priority"]["level"] == "P1"
     calm = _answer(snapshot, "ex-03", message="充值还没到账")
     assert calm["mood"]["level"] != "angry"
-    assert not calm["reply"]["text"].startswith("非常抱歉给您带来")
+    assert not calm["reply"]["text"].startswith("实在抱歉，给您添麻烦了")
     assert calm["priority"]["score"] < answer["priority"]["score"]
     patient = _answer(snapshot, "ex-08")  # in its normal window, calm words
     assert patient["priority"]["answer_by"] > answer["priority"]["answer_by"]
@@ -321,7 +336,11 @@ def test_the_message_vector_is_the_vectorizers_own(snapshot: Snapshot, text: str
 
 def test_an_answer_shares_nothing_a_caller_could_change_with_the_next(snapshot: Snapshot) -> None:
     """Checklist lines are kept per snapshot; each answer must still get its own."""
-    case_id = next(str(c["id"]) for c in ALL if c["id"] == "ex-08")  # has a fact missing
+    case_id = next(  # the first case with a fact missing
+        str(c["id"])
+        for c in ALL
+        if any("missing" in line for line in _answer(snapshot, str(c["id"]))["checks"])
+    )
     first = _answer(snapshot, case_id)
     assert any("missing" in line for line in first["checks"])
     for line in first["checks"]:
@@ -332,3 +351,21 @@ def test_an_answer_shares_nothing_a_caller_could_change_with_the_next(snapshot: 
     assert second["checks"] and all(line["title"] != "changed" for line in second["checks"])
     assert all("changed" not in line["tests"] for line in second["checks"])
     assert all("changed" not in line.get("missing", []) for line in second["checks"])
+
+
+def test_every_new_cause_has_two_cases_and_most_rank_first(snapshot: Snapshot) -> None:
+    per_cause: dict[str, int] = {}
+    for case in NEW_CAUSES:
+        per_cause[case["expect"]["cause"]] = per_cause.get(case["expect"]["cause"], 0) + 1
+    added = [c for c in taxonomy()["causes"] if c in per_cause]
+    assert len(added) >= 24 and all(per_cause[c] >= 2 for c in added)
+    # Given the symptom, the graph's checks must rank the cause first: what this
+    # issue's knowledge decides. From the message alone the matcher decides too
+    # (README has both figures); a floor there, since the matcher asks often.
+    named = [
+        {**c, "request": {**c["request"], "symptom": c["expect"]["symptom"]}} for c in NEW_CAUSES
+    ]
+    hits, total = evaluate_cases(snapshot, named).count("cause")
+    assert hits / total >= 0.95
+    hits, total = evaluate_cases(snapshot, NEW_CAUSES).count("cause")
+    assert hits / total >= 0.6

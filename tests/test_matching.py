@@ -136,9 +136,11 @@ def test_the_memo_holds_a_bounded_number_of_scores(
 ) -> None:
     """Scores are kept per message, one per symptom: on a big graph the memo
     keeps fewer messages, so that it stays within its budget of cells."""
-    monkeypatch.setattr(matching, "_MEMO_CELLS", 40 * 42)
-    index = matching._Index(graphs["copies"])  # 42 symptoms: room for 40 messages
-    assert len(index.symptoms) == 42
+    index = matching._Index(graphs["copies"])  # the seed's symptoms 3 times over
+    cells = len(index.symptoms)
+    monkeypatch.setattr(matching, "_MEMO_CELLS", 40 * cells)  # room for 40 messages
+    index = matching._Index(graphs["copies"])
+    assert cells == 3 * len(list(graphs["seed"].nodes_of_type("Symptom")))
     for n in range(100):
         index.scores(f"卡密无效 {n}")
         assert len(index._memo) <= 40

@@ -30,6 +30,8 @@ OWNED_BY_THE_DIAGNOSIS = {
     "maintenance_until",
     "compensation",
     "detail",
+    "checking",
+    "backstop",
 }
 """Variables the engine adds (the promise, a check's detail), not read from the order."""
 
@@ -77,7 +79,14 @@ def test_the_order_gives_its_facts_in_the_house_style() -> None:
 
 def test_every_declared_variable_comes_from_the_order_or_the_diagnosis() -> None:
     full = order_variables(ORDER, NOW, "zh")
-    missing = {"normal_minutes", "topup_account", "refund_amount", "refund_reference"}
+    missing = {
+        "normal_minutes",
+        "topup_account",
+        "refund_amount",
+        "refund_reference",
+        "refund_reason",
+        "coupon_reason",
+    }
     missing |= {"device_platform", "error_text"}
     assert set(full) | missing | OWNED_BY_THE_DIAGNOSIS == set(allowed_variables())
 
