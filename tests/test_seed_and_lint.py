@@ -201,3 +201,32 @@ def test_the_lint_memo_holds_a_graph_bigger_than_it_used_to(seed_content: GraphC
     misses = _node_memo.cache_info().misses + _edge_memo.cache_info().misses
     assert lint_content(content) == first
     assert _node_memo.cache_info().misses + _edge_memo.cache_info().misses == misses
+
+
+def test_every_two_sibling_causes_are_told_apart_by_a_check(seed_content: GraphContent) -> None:
+    """For each symptom, every pair of its causes has a check (not an escalation)
+    whose fail chance differs by at least 0.3 between them: knowledge, not filler."""
+    nodes = seed_content.nodes
+    causes_of: dict[str, list[str]] = {}
+    fails: dict[tuple[str, str], float] = {}
+    for edge in seed_content.edges.values():
+        if edge.type == "caused_by":
+            causes_of.setdefault(edge.source, []).append(edge.target)
+        if edge.type == "tested_by":
+            fails[(edge.source, edge.target)] = float(edge.data["p_fail"])
+    checks = {check for _, check in fails if not nodes[check].data.get("escalates_to")}
+    blurred = []
+    for symptom, causes in causes_of.items():
+        for i, a in enumerate(causes):
+            for b in causes[i + 1 :]:
+                gaps = [
+                    abs(
+                        fails.get((a, c), nodes[c].data["p_fail_otherwise"])
+                        - fails.get((b, c), nodes[c].data["p_fail_otherwise"])
+                    )
+                    for c in checks
+                    if (a, c) in fails or (b, c) in fails
+                ]
+                if max(gaps, default=0.0) < 0.3:
+                    blurred.append((symptom, a, b))
+    assert blurred == []
