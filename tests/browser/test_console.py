@@ -45,32 +45,30 @@ def test_a_recorded_check_re_ranks_and_the_outcome_is_filed(
     login: Callable[[str], Any], store: SqliteStore
 ) -> None:
     page = login("agent")
-    page.select_option("#example", "ex-08")
+    page.select_option("#example", "ex-12")
     page.click("#load-example")
     page.click("#diagnose")
     case_id = page.locator("#case-id").inner_text()
-    assert (
-        page.locator("#causes > li").first.get_attribute("data-cause") == "topup_processing_delay"
-    )
-    before = _percent(page, "topup_processing_delay"), _percent(page, "manual_queue_backlog")
+    assert page.locator("#causes > li").first.get_attribute("data-cause") == "refund_in_transit"
+    before = _percent(page, "refund_in_transit"), _percent(page, "refunded_to_balance")
 
-    page.locator("li[data-check=manual_order_overdue] button.fail-button").click()
-    check = page.locator("li[data-check=manual_order_overdue]")
+    page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+    check = page.locator("li[data-check=find_refund_in_wallet]")
     assert "发现异常" in check.locator(".result").inner_text()
     assert "客服记录" in check.inner_text()
-    after = _percent(page, "topup_processing_delay"), _percent(page, "manual_queue_backlog")
+    after = _percent(page, "refund_in_transit"), _percent(page, "refunded_to_balance")
     assert after[0] < before[0] and after[1] > before[1]
     assert page.locator("#case-id").inner_text() == case_id  # the same case, not a new one
     assert [c.id for c in store.records.cases(since="2000", until="9999")] == [int(case_id)]
 
     page.select_option("#pair", index=0)
     chosen = page.locator("#pair").input_value()
-    page.fill("#note", "渠道排队，已催单")
+    page.fill("#note", "退到了余额，已告知客户")
     page.click("#save-outcome")
     assert "已记录" in page.locator(".flash.ok").inner_text()
     outcomes = store.records.outcomes(since="2000", until="9999")
     assert [(o.case_id, f"{o.cause}|{o.resolution}", o.note) for o in outcomes] == [
-        (int(case_id), chosen, "渠道排队，已催单")
+        (int(case_id), chosen, "退到了余额，已告知客户")
     ]
 
 
