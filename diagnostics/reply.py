@@ -163,7 +163,7 @@ def apologises(text: str) -> int:
     return count_words(text, graph_schema()["reply_rules"]["apologies"])
 
 
-_SENTENCE = re.compile(r"^.*?[。！？!?](?:\s+|$)|^.*?\.(?:\s+|$)", re.DOTALL)
+_SENTENCE = re.compile(r"^\s*.*?(?:[。！？]|[.!?](?:\s+|$))", re.DOTALL)
 
 
 def _with_mood(text: str, mood: Mood, lang: str) -> str:
@@ -177,6 +177,7 @@ def _with_mood(text: str, mood: Mood, lang: str) -> str:
     if not isinstance(openers, dict) or not openers:
         return text
     body = _GREETING.sub("", text, count=1)
+    body = body[:1].upper() + body[1:]  # "Hello, sorry ..." -> "Sorry ..."
     space = "" if lang == "zh" else " "
     if not apologises(body):
         return f"{(openers.get('first') or {}).get(lang, '')}{space}{body}"

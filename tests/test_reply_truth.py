@@ -193,3 +193,32 @@ def test_an_order_naming_no_real_zone_keeps_the_shops(snapshot: Snapshot, name: 
     order = {**case["request"]["order"], "shop": {"timezone": name}}
     answer = diagnose_body(snapshot, {**case["request"], "order": order}).as_dict()
     assert answer["priority"]["answer_by"].endswith("+08:00")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "您好，让您久等了，非常抱歉。目前渠道故障。",
+            "zh",
+            "让您久等了，非常抱歉。您的问题我们已经优先处理。目前",
+        ),
+        (
+            "您好，目前渠道故障。我们会处理。",
+            "zh",
+            "实在抱歉，给您添麻烦了，您的问题我们已经优先处理。目前",
+        ),
+        (
+            "Hello, sorry for the wait. The channel is down.",
+            "en",
+            "Sorry for the wait. Your case now",
+        ),
+        ("Hello, the channel is down. Sorry.", "en", "Your case now has priority. The channel"),
+    ],
+)
+def test_an_angry_customer_hears_one_apology_first(text: str, lang: str, expected: str) -> None:
+    from diagnostics.mood import read_mood
+    from diagnostics.reply import _with_mood
+
+    told = _with_mood(text, read_mood("你们是骗子 scam"), lang)
+    assert told.startswith(expected) and apologises(told) == 1
