@@ -103,7 +103,7 @@ def get_node(node_id: str) -> Response:
         Param("q", {"type": "string", "minLength": 1, "maxLength": 200}, "the words", True),
         Param(
             "type",
-            {"enum": ["Symptom", "Cause", "Check", "Resolution", "System"]},
+            {"enum": ["Symptom", "Cause", "Check", "Resolution", "System", "Corpus"]},
             "only nodes of this type",
         ),
         Param("lang", {"enum": ["zh", "en"]}, "only texts in this language"),

@@ -67,11 +67,10 @@ def by_message_times(snapshot: Snapshot, rounds: int) -> list[float]:
     """Seconds per diagnosis with the symptom matched from the message, as an
     agent pastes it: ``rounds`` + 1 passes over the examples, every message new.
 
-    The matcher scores a message against every symptom, so this cost grows with
-    their number (on the synthetic graphs the copies score alike and the answer
-    is a clarifying question; the cost is the figure). It memoises scores by
-    text, so each message gets a number, and the warm-up runs the plain
-    examples: warmed on the timed messages themselves, it timed the memo.
+    The symptom model scores a message against every class, so this cost grows
+    with their number (on the synthetic graphs the copies score alike and the
+    answer is a clarifying question; the cost is the figure). The warm-up runs
+    the plain examples (it trains the model), and every timed message is new.
     """
     by_message = [
         {**case["request"], "message": f"{case['request']['message']} #{n}"}

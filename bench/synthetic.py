@@ -5,7 +5,9 @@ A graph of n nodes is the seed repeated: copy k renames every node ``x`` to
 the seed's neighbourhood while the graph around it grows. Copy 0 keeps the
 seed's own ids, so the example cases run on every size unchanged.
 
-Copy k's symptom phrases end in "k" so no two symptoms claim one phrase: the
+Only copy 0 carries the utterance corpora (the symptom model would otherwise
+train on thousands of copies of them); the other copies' symptoms learn
+from their phrases. Copy k's symptom phrases end in "k" so no two symptoms claim one phrase: the
 copies pass ``kgdiag lint`` like the seed, as a graph the edit gate let grow
 would. (Shared phrases gave the 10k graph 10,380 findings, each naming
 dozens of copies, that every gated write diffed: a cost no real graph has.)
@@ -23,6 +25,8 @@ def replicate(seed: GraphContent, nodes: int) -> GraphContent:
     for k in range(copies):
         suffix = "" if k == 0 else f"__{k}"
         for node in seed.nodes.values():
+            if k and node.type == "Corpus":
+                continue  # one corpus per symptom of the seed: copies learn from phrases
             data = {**node.data, "id": node.id + suffix}
             if k and isinstance(node.data.get("phrases"), dict):
                 data["phrases"] = {
@@ -34,6 +38,8 @@ def replicate(seed: GraphContent, nodes: int) -> GraphContent:
                     data[field] = [f"{check}{suffix}" for check in node.data[field]]
             out.nodes[node.id + suffix] = Node(node.type, data)
         for edge in seed.edges.values():
+            if k and edge.type == "teaches":
+                continue
             copy = Edge(edge.type, edge.source + suffix, edge.target + suffix, edge.data)
             out.edges[copy.key] = copy
     return out

@@ -12,7 +12,7 @@ from typing import Any
 
 from graph.snapshot import Snapshot
 
-__all__ = ["agent_note"]
+__all__ = ["agent_note", "symptom_because"]
 
 
 def _reply_line(
@@ -83,3 +83,34 @@ def agent_note(
     if reply is not None:
         lines.append(_reply_line(snapshot, reply, resolution, lang))
     return {"lang": lang, "text": "\n".join(lines)}
+
+
+def symptom_because(
+    snapshot: Snapshot,
+    leader: str | None,
+    confidence: float,
+    cues: tuple[str, ...],
+    fits: tuple[tuple[str, bool], ...],
+    lang: str,
+) -> list[str]:
+    """What moved the symptom: the words that pushed most, and the order's fit."""
+    zh = lang == "zh"
+    lines = []
+    if leader is not None and cues:
+        said = ("".join(f"“{c}”" for c in cues)) if zh else ", ".join(f'"{c}"' for c in cues)
+        name = snapshot.title(leader, lang)
+        lines.append(
+            f"客户的话 {said} 最像「{name}」（{confidence:.0%}）"
+            if zh
+            else f"The words {said} point most to {name} ({confidence:.0%})"
+        )
+    for symptom, fit in fits:
+        name = snapshot.title(symptom, lang)
+        if zh:
+            lines.append(
+                f"订单情况{'符合' if fit else '不符合'}「{name}」，{'提高' if fit else '降低'}了它"
+            )
+        else:
+            verb = "fits" if fit else "does not fit"
+            lines.append(f"The order {verb} {name}: {'raised' if fit else 'lowered'}")
+    return lines

@@ -26,7 +26,7 @@ from graph.errors import KgdiagError, NotFound
 from graph.snapshot import Snapshot
 
 from .bayes import CauseModel, cause_model, posterior, with_check
-from .briefing import agent_note
+from .briefing import agent_note, symptom_because
 from .conditions import Condition, ConditionContext, Focus, compile_condition, focus_of
 from .evaluation import CheckOutcome, run_checks
 from .knowledge import Knowledge, recovery_time
@@ -120,7 +120,7 @@ def _symptom(
         ):
             symptoms = list(snapshot.nodes_of_type("Symptom"))
             raise UnknownSymptom(request.symptom, near_ids(request.symptom, symptoms))
-        return SymptomMatch(request.symptom, 1.0, (), 1.0)
+        return SymptomMatch(request.symptom, 1.0, ())
     return match_symptom(snapshot, request.message or "", context)
 
 
@@ -156,6 +156,26 @@ def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[
                 FieldProblem(f"evidence.{check}", f"no such check{_did_you_mean(near)}")
             )
     return problems
+
+
+CONTESTED = 0.1
+"""An observed result this unlikely under the leading cause contests it."""
+
+
+def contested(model: CauseModel, cause: int, observed: Mapping[str, str]) -> bool:
+    """Does any observed result speak against ``cause`` (likelihood at most CONTESTED)?
+
+    One failing ``shown_by`` check does not make a fact when another
+    observation contradicts it (the supplier is up, yet the connection timed
+    out; the shop marks a refund sent, yet the gateway still shows the
+    payment): the posterior may still lead with the cause, but the reply
+    only says what we are checking.
+    """
+    for check, result in observed.items():
+        chance = model.p_fail[check][cause]
+        if (chance if result == "fail" else 1.0 - chance) <= CONTESTED:
+            return True
+    return False
 
 
 def plan_steps(
@@ -250,6 +270,14 @@ def _vague(
             "confidence": match.confidence,
             "alternatives": [{"id": s, "confidence": c} for s, c in match.alternatives],
             "source": "message",
+            "because": symptom_because(
+                snapshot,
+                match.alternatives[0][0] if match.alternatives else None,
+                match.confidence,
+                match.cues,
+                match.fits,
+                agent_lang,
+            ),
         },
         "causes": [],
         "checks": [],
@@ -343,6 +371,8 @@ def diagnose(
     recovery = recovery_time(snapshot, leader, order, known) if leader else None
     top = (model.causes[ranking[0]], probabilities[ranking[0]]) if ranking else None
     shown = shown_checks(snapshot, leader, outcomes) if leader else ()
+    if leader is not None and contested(model, ranking[0], observed):
+        shown = ()  # an observation speaks against the leader: no reply states it
     final = is_final(snapshot, choice, bool(shown) and top is not None and top[1] >= SHOWN_MIN)
     same = agent_vars if reply_lang == agent_lang else None
     reply_vars = reply_variables(snapshot, choice, order, now, reply_lang, recovery, same, final)
@@ -370,6 +400,9 @@ def diagnose(
                 "confidence": match.confidence,
                 "alternatives": [{"id": s, "confidence": c} for s, c in match.alternatives],
                 "source": "request" if request.symptom else "message",
+                "because": symptom_because(
+                    snapshot, match.id, match.confidence, match.cues, match.fits, agent_lang
+                ),
             },
             "causes": causes,
             "checks": checks,

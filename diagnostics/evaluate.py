@@ -49,6 +49,14 @@ class CaseResult:
         return self.symptom == self.expected_symptom
 
     @property
+    def outcome(self) -> str:
+        """right, asked (no symptom named where one was expected) or wrong (a
+        named symptom that is not the expected one: the agent is misled)."""
+        if self.symptom_ok:
+            return "right"
+        return "asked" if self.symptom is None else "wrong"
+
+    @property
     def cause_ok(self) -> bool:
         return self.expected_cause is None or self.cause == self.expected_cause
 
@@ -58,6 +66,13 @@ class Report:
     """Totals over a set of cases."""
 
     results: list[CaseResult] = field(default_factory=list)
+
+    def outcomes(self) -> dict[str, int]:
+        """How many cases came out right, asked and wrong."""
+        found = {"right": 0, "asked": 0, "wrong": 0}
+        for result in self.results:
+            found[result.outcome] += 1
+        return found
 
     def count(self, what: str) -> tuple[int, int]:
         """(hits, cases) for "symptom" or "cause" (cases with an expected cause)."""

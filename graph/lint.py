@@ -87,7 +87,7 @@ def _coverage_findings(content: GraphContent) -> Iterable[Finding]:
     }
     reached |= leads
     for node_id, node in sorted(content.nodes.items()):
-        if node.type != "Symptom" and node_id not in reached:
+        if node.type not in ("Symptom", "Corpus") and node_id not in reached:
             yield Finding(node_id, "(node)", f"unreachable: no symptom leads to this {node.type}")
 
 
@@ -106,6 +106,29 @@ def _phrase_findings(content: GraphContent) -> Iterable[Finding]:
             names = ", ".join(sorted(ids))
             for node_id in sorted(ids):
                 yield Finding(node_id, "phrases", f"phrase {phrase!r} is claimed by {names}")
+
+
+def _corpus_findings(content: GraphContent) -> Iterable[Finding]:
+    """A corpus teaches one symptom or is out of scope; no message is claimed twice."""
+    teaches = _out(content, "teaches")
+    owners: dict[str, set[str]] = defaultdict(set)
+    for node_id, node in sorted(content.nodes.items()):
+        if node.type != "Corpus":
+            continue
+        targets = teaches.get(node_id, [])
+        if node.data.get("out_of_scope") and targets:
+            yield Finding(node_id, "teaches", "an out-of-scope corpus teaches no symptom")
+        if not node.data.get("out_of_scope") and len(targets) != 1:
+            yield Finding(node_id, "teaches", "a corpus teaches exactly one symptom")
+        for item in node.data.get("utterances") or []:
+            text = item.get("text") if isinstance(item, dict) else None
+            if isinstance(text, str) and normalise_phrase(text):
+                owners[normalise_phrase(text)].add(node_id)
+    for text, ids in sorted(owners.items()):
+        if len(ids) > 1:
+            names = ", ".join(sorted(ids))
+            for node_id in sorted(ids):
+                yield Finding(node_id, "utterances", f"{text!r} is claimed by {names}")
 
 
 def _reference_findings(content: GraphContent) -> Iterable[Finding]:
@@ -172,6 +195,7 @@ def lint_content(
         *_phrase_findings(content),
         *_reference_findings(content),
         *_truth_findings(content),
+        *_corpus_findings(content),
     ]
     if check_taxonomy:
         found += _taxonomy_findings(content)

@@ -25,7 +25,7 @@ from typing import Any
 
 __all__ = ["LABELS", "PROPERTY_KEYS", "RELATIONSHIPS", "STATEMENTS", "Statement", "lint_payload"]
 
-NODE_LABELS = ("Symptom", "Cause", "Check", "Resolution", "System")
+NODE_LABELS = ("Symptom", "Cause", "Check", "Resolution", "System", "Corpus")
 LABELS = (
     "KgNode",
     *NODE_LABELS,
@@ -37,7 +37,7 @@ LABELS = (
     "Outcome",
     "SystemStatus",
 )
-RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON")
+RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON", "TEACHES")
 PROPERTY_KEYS = (
     "id", "type", "title_zh", "title_en", "data", "key", "revision", "lock", "schema_version",
     "next_token", "next_case", "next_outcome", "next_status", "number", "author", "at",

@@ -38,6 +38,7 @@ RELATIONSHIP_TYPES = {
     "tested_by": "TESTED_BY",
     "resolved_by": "RESOLVED_BY",
     "depends_on": "DEPENDS_ON",
+    "teaches": "TEACHES",
 }
 """Graph edge type → Neo4j relationship type (upper case, as Cypher style has it)."""
 

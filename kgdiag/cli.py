@@ -244,9 +244,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             f"miss {r.case_id}: symptom {r.symptom} (expected {r.expected_symptom}), "
             f"cause {r.cause} (expected {r.expected_cause})"
         )
-    for what in ("symptom", "cause"):
-        hits, total = report.count(what)
-        print(f"{what} top-1: {hits}/{total} = {hits / total:.1%}" if total else f"{what}: -")
+    outcomes, cases = report.outcomes(), max(1, len(report.results))
+    print(
+        "symptom: "
+        + ", ".join(f"{k} {n}/{len(report.results)} = {n / cases:.1%}" for k, n in outcomes.items())
+    )
+    hits, total = report.count("cause")
+    print(f"cause top-1: {hits}/{total} = {hits / total:.1%}" if total else "cause top-1: -")
     ratios = report.cost_ratios()
     print(
         "check order, expected agent minutes over {n:.0f} cases with 2+ manual steps: "

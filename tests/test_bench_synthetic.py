@@ -10,9 +10,12 @@ from graph.snapshot import build_snapshot
 
 def test_a_replicated_graph_has_the_seeds_neighbourhoods(seed_content: GraphContent) -> None:
     big = replicate(seed_content, 1000)
-    copies = len(big.nodes) // len(seed_content.nodes)
-    assert len(big.nodes) >= 1000 and len(big.nodes) == copies * len(seed_content.nodes)
-    assert len(big.edges) == copies * len(seed_content.edges)
+    corpora = {n for n, node in seed_content.nodes.items() if node.type == "Corpus"}
+    others = len(seed_content.nodes) - len(corpora)
+    copies = (len(big.nodes) - len(corpora)) // others
+    assert len(big.nodes) >= 1000 and len(big.nodes) == copies * others + len(corpora)
+    taught = sum(1 for e in seed_content.edges.values() if e.type == "teaches")
+    assert len(big.edges) == copies * (len(seed_content.edges) - taught) + taught
     assert set(seed_content.nodes) <= set(big.nodes)  # copy 0 keeps the seed's ids
     snapshot = build_snapshot(1, big)
     for symptom in ("card_key_invalid", f"card_key_invalid__{copies - 1}"):
@@ -69,14 +72,24 @@ def test_systems_are_looked_up_by_the_fields_conditions_name_them_by(
 def test_the_by_message_figure_times_messages_the_matcher_has_not_seen(
     seed_content: GraphContent,
 ) -> None:
-    """Every timed message is a memo miss: the matcher memoises scores by text,
-    and a warm-up over the timed messages made the figure time the memo."""
-    from bench.run import by_message_times
-    from diagnostics.matching import _index
+    """Every timed message is one the warm-up did not send (a warm-up over the
+    timed messages once made the figure time a memo)."""
+    from unittest import mock
+
+    from bench import run
     from web.examples import examples
 
-    snapshot = build_snapshot(1, seed_content)
-    samples = by_message_times(snapshot, rounds=1)
-    warm = len(examples())
-    assert len(samples) == 2 * warm
-    assert len(_index(snapshot)._memo) == warm + len(samples)
+    sent: list[str] = []
+    real = run._diagnose_times
+
+    def spy(
+        snapshot: object, requests: list[dict[str, str]], *args: object, **kw: object
+    ) -> object:
+        sent.extend(r["message"] for r in requests)
+        warm = kw.get("warm") or []
+        assert not {r["message"] for r in requests} & {w["message"] for w in warm}  # type: ignore[attr-defined,index]
+        return real(snapshot, requests, *args, **kw)  # type: ignore[arg-type]
+
+    with mock.patch.object(run, "_diagnose_times", spy):
+        samples = run.by_message_times(build_snapshot(1, seed_content), rounds=1)
+    assert len(samples) == 2 * len(examples()) == len(set(sent))

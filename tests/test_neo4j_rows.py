@@ -62,8 +62,14 @@ def test_a_write_batch_orders_and_deduplicates(seed_content: GraphContent) -> No
     batch = write_batch(planned)
     assert len(batch.node_upserts) == len(seed_content.nodes)
     assert sum(len(rows) for rows in batch.edge_upserts.values()) == len(seed_content.edges)
-    assert set(batch.edge_upserts) == {"caused_by", "tested_by", "resolved_by", "depends_on"}
-    assert sorted(batch.labels) == ["Cause", "Check", "Resolution", "Symptom", "System"]
+    assert set(batch.edge_upserts) == {
+        "caused_by",
+        "tested_by",
+        "resolved_by",
+        "depends_on",
+        "teaches",
+    }
+    assert sorted(batch.labels) == ["Cause", "Check", "Corpus", "Resolution", "Symptom", "System"]
     # A key changed twice in one revision is written once, as it ended.
     node = Node("System", {"id": "s1", "title": {"zh": "一", "en": "one"}})
     twice = [

@@ -39,7 +39,7 @@ from .i18n import page_lang, t
 
 __all__: list[str] = []
 
-NODE_TYPES = ("Symptom", "Cause", "Check", "Resolution", "System")
+NODE_TYPES = ("Symptom", "Cause", "Check", "Resolution", "System", "Corpus")
 
 
 def _node(snapshot: Snapshot, node_id: str) -> dict[str, Any]:
