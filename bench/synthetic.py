@@ -15,7 +15,16 @@ dozens of copies, that every gated write diffed: a cost no real graph has.)
 
 from __future__ import annotations
 
+from typing import Any
+
 from graph.model import Edge, GraphContent, Node
+
+
+def _renamed(entry: Any, suffix: str) -> Any:
+    """A check reference (an id, or ``{check, result}``) pointing into the same copy."""
+    if isinstance(entry, dict):
+        return {**entry, "check": f"{entry['check']}{suffix}"}
+    return f"{entry}{suffix}"
 
 
 def replicate(seed: GraphContent, nodes: int) -> GraphContent:
@@ -35,7 +44,7 @@ def replicate(seed: GraphContent, nodes: int) -> GraphContent:
                 }
             for field in ("shown_by", "requires_checks"):  # ids of the copy's own checks
                 if k and isinstance(node.data.get(field), list):
-                    data[field] = [f"{check}{suffix}" for check in node.data[field]]
+                    data[field] = [_renamed(entry, suffix) for entry in node.data[field]]
             out.nodes[node.id + suffix] = Node(node.type, data)
         for edge in seed.edges.values():
             if k and edge.type == "teaches":

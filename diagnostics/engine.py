@@ -45,7 +45,7 @@ from .reply import (
     shown_checks,
 )
 from .request import DiagnoseRequest, FieldProblem, order_of, parse_request, request_problems
-from .resolution import Choice, choose_resolution
+from .resolution import Choice, choose_resolution, required_checks
 from .systems import names_for, system_statuses
 from .timezone import order_zone
 from .variables import order_variables
@@ -155,6 +155,14 @@ def _evidence_problems(snapshot: Snapshot, evidence: Mapping[str, str]) -> list[
             problems.append(
                 FieldProblem(f"evidence.{check}", f"no such check{_did_you_mean(near)}")
             )
+        elif snapshot.node(check).get("escalates_to"):
+            problems.append(
+                FieldProblem(
+                    f"evidence.{check}",
+                    "an escalation hands the case on and observes nothing: it takes no pass "
+                    "or fail (record the case's outcome instead)",
+                )
+            )
     return problems
 
 
@@ -239,7 +247,7 @@ def _resolution_entry(
         "min_role": node.get("min_role", "agent"),
         "allowed": choice.role_ok,
         "ready": choice.ready,
-        "requires_checks": list(node.get("requires_checks", ())),
+        "requires_checks": [check for check, _ in required_checks(node)],
         "pending_checks": list(choice.pending_checks),
         "blocked_by": blocked,
         "promise_minutes": node.get("promise_minutes"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -135,6 +135,12 @@ def _waited_minutes(order: Mapping[str, Any], now: datetime) -> float | None:
     return None
 
 
+def _later(now: datetime, minutes: float) -> datetime:
+    """``minutes`` after ``now`` in real time (added in UTC: a daylight-saving
+    change in the shop's zone is counted), shown in ``now``'s zone."""
+    return (now.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(now.tzinfo)
+
+
 def priority(
     service_level: Mapping[str, Any] | None,
     mood: Mood,
@@ -179,7 +185,7 @@ def priority(
     return Priority(
         level=name,
         score=score,
-        answer_by=now + timedelta(minutes=max(1.0, first * shrink)),
-        solve_by=now + timedelta(minutes=max(5.0, resolve * shrink)),
+        answer_by=_later(now, max(1.0, first * shrink)),
+        solve_by=_later(now, max(5.0, resolve * shrink)),
         reasons=tuple(reasons),
     )

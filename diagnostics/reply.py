@@ -153,7 +153,8 @@ def reply_variables(
             values["compensation"] = str(compensation["text"].get(lang, ""))
     if recovery is not None and recovery > now:
         values["maintenance_until"] = format_time(recovery, now, lang, labelled=True)
-        eta = max(eta, math.ceil((recovery - now).total_seconds() / 60))
+        if final:  # a holding reply answers on its own time, not the system's
+            eta = max(eta, math.ceil((recovery - now).total_seconds() / 60))
     base = order_variables(order, now, lang) if known is None else known
     return base.extended({**eta_variables(now, lang, eta), **values})
 
@@ -232,7 +233,8 @@ def compose_reply(
         if explanation:
             parts.append(render(str(explanation), values, lang))
     handover = established and choice is not None and not choice.role_ok
-    body = verifying["handover" if handover else "body"][lang]
+    no_order = variables.get("order_no") is None
+    body = verifying["handover" if handover else "no_order" if no_order else "body"][lang]
     parts.append(render(str(body), values, lang))
     text = ("" if lang == "zh" else " ").join(parts)
     return Reply(lang, _with_mood(text, mood, lang), "verifying", confidence, evidence)

@@ -5,7 +5,9 @@ A resolution is chosen by rank among the cause's ``resolved_by`` edges whose
 then gated twice, because refunds and reissues move money or goods and
 cannot be taken back (card-shops.md, the false-claim and double-delivery
 traps): the caller's role must reach the resolution's ``min_role``, and
-every check in ``requires_checks`` must have been done. Until then the
+every check in ``requires_checks`` must have been done, with the result it
+names when it names one (a reissue needs the redemption record to show no
+redemption; the other result rules it out). Until then the
 engine offers the resolution as blocked, and the customer hears that we are
 verifying, never a promise the check could overturn.
 """
@@ -21,7 +23,7 @@ from graph.store import ROLES
 from .conditions import Condition, ConditionContext, compile_condition, evaluate
 from .evaluation import CheckOutcome
 
-__all__ = ["Choice", "choose_resolution"]
+__all__ = ["Choice", "choose_resolution", "required_checks"]
 
 
 @dataclass(frozen=True)
@@ -57,13 +59,33 @@ def choose_resolution(
         node = snapshot.node(resolution)
         needed = ROLES.index(node.get("min_role", "agent"))
         role_ok = ROLES.index(role) >= needed if role in ROLES else False
-        pending = tuple(
-            check
-            for check in node.get("requires_checks", ())
-            if evidence.get(check) is None and not (check in outcomes and outcomes[check].observed)
-        )
-        return Choice(resolution, rank, tuple(skipped), role_ok, pending)
+        pending: list[str] = []
+        ruled_out = False
+        for check, wanted in required_checks(node):
+            found = evidence.get(check)
+            if found is None and check in outcomes and outcomes[check].observed:
+                found = outcomes[check].result
+            if found is None:
+                pending.append(check)
+            elif wanted is not None and found != wanted:
+                ruled_out = True  # the guard check came out against it
+        if ruled_out:
+            skipped.append(resolution)
+            continue
+        return Choice(resolution, rank, tuple(skipped), role_ok, tuple(pending))
     return None
+
+
+def required_checks(node: Mapping[str, object]) -> list[tuple[str, str | None]]:
+    """``requires_checks`` as (check, result it needs or None for any result)."""
+    found: list[tuple[str, str | None]] = []
+    entries = node.get("requires_checks") or ()
+    for entry in entries if isinstance(entries, list | tuple) else ():
+        if isinstance(entry, Mapping):
+            found.append((str(entry["check"]), str(entry["result"])))
+        else:
+            found.append((str(entry), None))
+    return found
 
 
 _Ranked = tuple[tuple[str, int, Condition | None], ...]

@@ -10,7 +10,7 @@ simply not offered (the schema's ``template_variables`` is the whole list).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .conditions import parse_time
@@ -266,6 +266,12 @@ def eta_variables(now: datetime, lang: str, eta_minutes: int) -> dict[str, Any]:
     """The promise variables: in how many minutes, and at what time."""
     return {
         "eta_minutes": eta_minutes,
-        "eta_time": format_time(now + timedelta(minutes=eta_minutes), now, lang, labelled=True),
+        # Added in UTC, so a daylight-saving change in the shop's zone is counted.
+        "eta_time": format_time(
+            (now.astimezone(UTC) + timedelta(minutes=eta_minutes)).astimezone(now.tzinfo),
+            now,
+            lang,
+            labelled=True,
+        ),
         "review_minutes": eta_minutes,
     }

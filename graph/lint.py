@@ -134,7 +134,8 @@ def _corpus_findings(content: GraphContent) -> Iterable[Finding]:
 def _reference_findings(content: GraphContent) -> Iterable[Finding]:
     for node_id, node in sorted(content.nodes.items()):
         required = node.data.get("requires_checks") if node.type == "Resolution" else None
-        for index, check_id in enumerate(required or []):
+        for index, entry in enumerate(required or []):
+            check_id = entry.get("check") if isinstance(entry, dict) else entry
             target = content.nodes.get(str(check_id))
             if target is None or target.type != "Check":
                 yield Finding(node_id, f"requires_checks[{index}]", f"no check {check_id!r}")

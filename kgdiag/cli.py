@@ -208,13 +208,24 @@ def _read_case(path: str) -> object:
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from diagnostics.casework import Settings, diagnose_case
     from diagnostics.engine import RequestInvalid
+    from diagnostics.timezone import DEFAULT_ZONE, shop_zone
 
     body = _read_case(args.case)
+    try:
+        zone = shop_zone(os.environ.get("KGDIAG_TIMEZONE", DEFAULT_ZONE))
+    except ValueError as err:
+        print(err, file=sys.stderr)
+        return 2
     store = open_store(_db(args))
     try:
         # Same records as the server reads (status, outcomes); the CLI files no case.
         answer = diagnose_case(
-            store, body, role=args.role, author=_author(args), settings=Settings(), record=False
+            store,
+            body,
+            role=args.role,
+            author=_author(args),
+            settings=Settings(zone=zone),
+            record=False,
         )
     except RequestInvalid as err:
         for problem in err.problems:

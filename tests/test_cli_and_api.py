@@ -142,3 +142,21 @@ def test_every_setting_is_documented_and_applied(
     app = create_app({"KGDIAG_DB": str(store.path)})
     assert app.config["KGDIAG_PRIOR_WEIGHT"] == 7.5
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+def test_diagnose_on_the_command_line_keeps_the_shop_zone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "kg.db"
+    main(["init", "--db", str(db)])
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        yaml.safe_dump({"message": "充值还没到账", "now": "2026-11-20T03:00:00Z"}), "utf-8"
+    )
+    capsys.readouterr()
+    monkeypatch.setenv("KGDIAG_TIMEZONE", "Asia/Tokyo")
+    assert main(["diagnose", "--db", str(db), "--case", str(case)]) == 0
+    assert "+09:00" in capsys.readouterr().out
+    monkeypatch.setenv("KGDIAG_TIMEZONE", "Mars/Olympus")
+    assert main(["diagnose", "--db", str(db), "--case", str(case)]) == 2
+    assert "KGDIAG_TIMEZONE" in capsys.readouterr().err

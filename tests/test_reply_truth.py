@@ -222,3 +222,53 @@ def test_an_angry_customer_hears_one_apology_first(text: str, lang: str, expecte
 
     told = _with_mood(text, read_mood("你们是骗子 scam"), lang)
     assert told.startswith(expected) and apologises(told) == 1
+
+
+def _example(case_id: str) -> dict[str, Any]:
+    return dict(next(c for c in load_cases([CONTRACT_CASES]) if c["id"] == case_id)["request"])
+
+
+def test_a_guard_check_that_comes_out_against_a_money_step_rules_it_out(
+    snapshot: Snapshot,
+) -> None:
+    redeemed = {**_example("ex-02"), "evidence": {"check_redemption_record": "fail"}}
+    answer = diagnose_body(snapshot, redeemed, role="senior").as_dict()
+    assert answer["resolution"]["id"] != "exchange_unused_key"  # the key was redeemed
+    assert "exchange_unused_key" in answer["resolution"]["skipped"]
+    clean = {**_example("ex-10"), "evidence": {"check_redemption_record": "pass"}}
+    answer = diagnose_body(snapshot, clean, role="senior").as_dict()
+    assert (answer["resolution"] or {}).get("id") != "supplier_verified_reissue"
+    assert answer["reply"]["kind"] != "resolution" or "补发" not in answer["reply"]["text"]
+
+
+def test_an_escalation_takes_no_pass_or_fail(snapshot: Snapshot) -> None:
+    from diagnostics.engine import RequestInvalid
+
+    with pytest.raises(RequestInvalid) as refused:
+        diagnose_body(snapshot, {**_example("ex-08"), "evidence": {"escalate_supplier": "fail"}})
+    assert refused.value.problems[0].path == "evidence.escalate_supplier"
+
+
+def test_with_no_order_the_holding_reply_asks_for_it_and_promises_no_refund(
+    snapshot: Snapshot,
+) -> None:
+    for message in ("充值半小时了还没到账", "付了钱卡密没发给我"):
+        reply = diagnose_body(snapshot, {"message": message, "now": NOW_TEXT}).as_dict()["reply"]
+        assert reply["kind"] == "verifying"
+        assert "订单号" in reply["text"] and "退款" not in reply["text"]
+
+
+NOW_TEXT = "2026-11-21T17:05:00+08:00"
+
+
+def test_a_promise_across_a_daylight_saving_change_counts_real_minutes(
+    snapshot: Snapshot,
+) -> None:
+    request = _example("ex-08")
+    order = {**request["order"], "shop": {"timezone": "America/New_York"}}
+    body = {**request, "order": order, "now": "2026-11-01T05:50:00Z", "lang": "en"}
+    answer = diagnose_body(snapshot, body).as_dict()
+    # 01:50 EDT; one hour later the clocks went back: 30 minutes on is 01:20 EST.
+    assert "(UTC-5)" in answer["reply"]["text"] or "(UTC-4)" in answer["reply"]["text"]
+    due = parse_time(answer["priority"]["answer_by"])
+    assert timedelta(0) < due - parse_time(body["now"]) <= timedelta(hours=1)

@@ -64,8 +64,12 @@ def _plain(directory: Path) -> dict[str, list[dict[str, object]]]:
         nodes = yaml.safe_load(path.read_text("utf-8")) or []
         for node in nodes:
             for key, value in node.items():
-                if isinstance(value, list) and value and isinstance(value[0], dict):
-                    node[key] = sorted(value, key=lambda e: str(e.get("to")))
+                if (
+                    isinstance(value, list)
+                    and value
+                    and all(isinstance(e, dict) and "to" in e for e in value)
+                ):
+                    node[key] = sorted(value, key=lambda e: str(e["to"]))
         out[path.name] = sorted(nodes, key=lambda n: n["id"])
     return out
 
