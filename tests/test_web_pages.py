@@ -273,3 +273,11 @@ def test_bad_edge_yaml_is_named_not_a_crash(store: SqliteStore) -> None:
         follow_redirects=True,
     )
     assert page.status_code == 200 and "not valid YAML" in page.get_data(as_text=True)
+
+
+def test_every_node_type_has_a_page_label() -> None:
+    from schema import graph_schema
+    from web.i18n import LABELS
+
+    for node_type in graph_schema()["node_types"]:
+        assert set(LABELS[f"type_{node_type}"]) == {"zh", "en"}
