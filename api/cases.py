@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, g, jsonify
 
-from diagnostics.casework import diagnose_case, record_outcome
+from diagnostics.casework import diagnose_case, record_outcome, teach_utterance
 from diagnostics.conditions import parse_time
 from graph.errors import NotFound
 
@@ -87,3 +87,23 @@ def get_outcomes(query: dict[str, Any]) -> Response:
     found = store().records.outcomes(since=low, until=high, limit=query["limit"])
     exact = [o for o in found if since <= parse_time(o.at) < until]
     return jsonify({"outcomes": [o.as_dict() for o in exact]})
+
+
+@endpoint(
+    v1,
+    "POST",
+    "/v1/utterances",
+    summary="Teach the symptom model a solved case's words (a new audited revision)",
+    role="senior",
+    ok=201,
+    body="Utterance",
+    errors=(404, 422),
+    tag="edit",
+)
+def post_utterance(body: dict[str, Any]) -> Response:
+    """The customer's words join the confirmed symptom's corpus; the next snapshot
+    (every worker, at once) trains on them."""
+    result = teach_utterance(store(), body, author=author())
+    response = jsonify(result)
+    response.status_code = 201
+    return response

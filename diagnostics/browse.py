@@ -140,6 +140,26 @@ def _resolution(snapshot: Snapshot, resolution: str, edge: Mapping[str, Any]) ->
     }
 
 
+def _utterances(snapshot: Snapshot, symptom: str) -> dict[str, Any]:
+    """How many utterances teach the symptom model this symptom, by source kind
+    (written, reference, issue, case), with a few examples for trainees."""
+    items = [
+        item
+        for corpus in sorted(snapshot.nodes_of_type("Corpus"))
+        if symptom in dict(snapshot.out_edges(corpus, "teaches"))
+        for item in snapshot.node(corpus).get("utterances", ())
+    ]
+    sources: dict[str, int] = {}
+    for item in items:
+        kind = str(item.get("source", "")).split(":", 1)[0]
+        sources[kind] = sources.get(kind, 0) + 1
+    return {
+        "total": len(items),
+        "sources": dict(sorted(sources.items())),
+        "examples": [str(item["text"]) for item in items[:: max(1, len(items) // 8)][:8]],
+    }
+
+
 def paths(
     snapshot: Snapshot,
     symptom: str,
@@ -184,6 +204,7 @@ def paths(
             "service_level": thaw(node.get("service_level")),
             "clarify": thaw(node.get("clarify")),
         },
+        "utterances": _utterances(snapshot, symptom),
         "prior_weight": prior_weight,
         "confirmed_cases": sum(model.confirmed),
         "causes": [causes[i] for i in order],

@@ -14,6 +14,7 @@ records, for the endpoint and the CLI alike:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,8 +22,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from graph.errors import ChangeSetInvalid, NotFound
+from graph.gate import guarded_apply
+from graph.model import parse_changeset
 from graph.records import Outcome, SystemStatus
-from graph.snapshot import Snapshot
+from graph.snapshot import Snapshot, thaw
 from graph.store import GraphStore
 from schema.validate import Finding
 
@@ -30,6 +33,7 @@ from .bayes import cause_model
 from .conditions import parse_time
 from .engine import Diagnosis, diagnose_body
 from .knowledge import DEFAULT_PRIOR_WEIGHT, Knowledge
+from .language import CJK
 from .systems import canonical_system
 from .timezone import SHOP_ZONE
 
@@ -40,6 +44,7 @@ __all__ = [
     "knowledge_of",
     "record_outcome",
     "status_view",
+    "teach_utterance",
 ]
 
 
@@ -240,3 +245,63 @@ def record_outcome(
         for i, c in enumerate(model.causes)
     ]
     return {"outcome": outcome.as_dict(), "priors": priors}
+
+
+def _text_lang(text: str) -> str:
+    chinese = bool(CJK.search(text))
+    latin = bool(re.search(r"[A-Za-z]{2,}", text))
+    return "mixed" if chinese and latin else "zh" if chinese else "en"
+
+
+def teach_utterance(store: GraphStore, body: Mapping[str, Any], *, author: str) -> dict[str, Any]:
+    """Append a customer's words to the corpus of the symptom they describe.
+
+    How the symptom model learns from solved cases: a senior accepts the
+    message of a case whose symptom was confirmed, and the next snapshot
+    trains on it. One audited, gated revision (lint refuses words another
+    corpus already holds); the symptom's corpus is created if it has none.
+    """
+    snapshot = store.snapshot()
+    symptom, text = str(body["symptom"]), str(body["text"]).strip()
+    if not snapshot.has_node(symptom) or snapshot.node_type(symptom) != "Symptom":
+        raise _refuse("utterance", "symptom", f"no symptom {symptom!r}")
+    case_id = body.get("case_id")
+    if case_id is not None and store.records.get_case(int(case_id)) is None:
+        raise NotFound(f"no case {case_id}")
+    source = f"case: {case_id}" if case_id is not None else f"written: senior {author}"
+    item = {"text": text, "lang": str(body.get("lang") or _text_lang(text)), "source": source}
+    corpora = sorted(
+        c
+        for c in snapshot.nodes_of_type("Corpus")
+        if (symptom in dict(snapshot.out_edges(c, "teaches")))
+    )
+    if corpora:
+        data = thaw(snapshot.node(corpora[0]))
+        data["utterances"] = [*data.get("utterances", []), item]
+        operations: list[dict[str, Any]] = [{"op": "update_node", "type": "Corpus", "node": data}]
+    else:
+        title = snapshot.node(symptom)["title"]
+        data = {
+            "id": f"corpus_{symptom}"[:64],
+            "title": {"zh": f"语料：{title['zh']}", "en": f"Utterances: {title['en']}"},
+            "description": {
+                "zh": "从已解决的案例中收录的客户说法。",
+                "en": "Customers' words accepted from solved cases.",
+            },
+            "utterances": [item],
+        }
+        operations = [
+            {"op": "add_node", "type": "Corpus", "node": data},
+            {"op": "add_edge", "type": "teaches", "source": data["id"], "target": symptom},
+        ]
+    changes, problems = parse_changeset(operations)
+    if problems:
+        raise ChangeSetInvalid(problems)
+    info = guarded_apply(
+        store,
+        changes,
+        expected_revision=snapshot.revision,
+        author=author,
+        message=str(body.get("message") or f"utterance for {symptom} ({source})"),
+    )
+    return {"revision": info.revision, "corpus": data["id"], "utterance": item}

@@ -111,7 +111,7 @@ def _phrase_findings(content: GraphContent) -> Iterable[Finding]:
 def _corpus_findings(content: GraphContent) -> Iterable[Finding]:
     """A corpus teaches one symptom or is out of scope; no message is claimed twice."""
     teaches = _out(content, "teaches")
-    owners: dict[str, set[str]] = defaultdict(set)
+    owners: dict[str, list[str]] = defaultdict(list)
     for node_id, node in sorted(content.nodes.items()):
         if node.type != "Corpus":
             continue
@@ -123,12 +123,12 @@ def _corpus_findings(content: GraphContent) -> Iterable[Finding]:
         for item in node.data.get("utterances") or []:
             text = item.get("text") if isinstance(item, dict) else None
             if isinstance(text, str) and normalise_phrase(text):
-                owners[normalise_phrase(text)].add(node_id)
+                owners[normalise_phrase(text)].append(node_id)
     for text, ids in sorted(owners.items()):
         if len(ids) > 1:
-            names = ", ".join(sorted(ids))
-            for node_id in sorted(ids):
-                yield Finding(node_id, "utterances", f"{text!r} is claimed by {names}")
+            names = ", ".join(sorted(set(ids)))
+            for node_id in sorted(set(ids)):
+                yield Finding(node_id, "utterances", f"{text!r} is held {len(ids)} times ({names})")
 
 
 def _reference_findings(content: GraphContent) -> Iterable[Finding]:

@@ -248,3 +248,45 @@ def test_huge_ids_are_refused_not_crashed(client: FlaskClient, tokens: dict[str,
         headers={**bearer(tokens["senior"]), "If-Match": "1"},
     )
     assert revert.status_code == 400
+
+
+def test_a_solved_case_teaches_the_symptom_model(
+    client: FlaskClient, tokens: dict[str, str], store: SqliteStore
+) -> None:
+    """Learning: a message the model gets wrong is right once its outcome is
+    recorded and a senior accepts the words, and nothing else changed."""
+    words = "我那张绿色的卡刮开以后字母看不清"
+    first = _diagnose(client, tokens["agent"], {"message": words, "order": ORDER})
+    assert first["symptom"]["id"] != "card_key_invalid"
+    recorded = _outcome(
+        client,
+        tokens["agent"],
+        {
+            "case_id": first["case_id"],
+            "symptom": "card_key_invalid",
+            "cause": "defective_card_issued",
+            "resolution": "reissue_key",
+        },
+    )
+    assert recorded.status_code == 201
+    body = {"symptom": "card_key_invalid", "text": words, "case_id": first["case_id"]}
+    assert (
+        client.post("/v1/utterances", json=body, headers=bearer(tokens["agent"])).status_code == 403
+    )
+    before = store.revision()
+    taught = client.post("/v1/utterances", json=body, headers=bearer(tokens["senior"]))
+    assert taught.status_code == 201, taught.get_json()
+    assert taught.get_json()["utterance"]["source"] == f"case: {first['case_id']}"
+    changes = store.changes(before + 1)
+    assert [(c.action, c.kind, c.key) for c in changes] == [
+        ("update", "node", "corpus_card_key_invalid")
+    ]
+    again = _diagnose(client, tokens["agent"], {"message": words, "order": ORDER})
+    assert again["symptom"]["id"] == "card_key_invalid"
+    twice = client.post("/v1/utterances", json=body, headers=bearer(tokens["senior"]))
+    assert twice.status_code == 422  # lint: the corpus already holds these words
+    unknown = {"symptom": "card_key_invalidd", "text": "x y"}
+    assert (
+        client.post("/v1/utterances", json=unknown, headers=bearer(tokens["senior"])).status_code
+        == 422
+    )

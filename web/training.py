@@ -29,6 +29,13 @@ from .i18n import page_lang, t
 __all__ = ["graph_elements"]
 
 
+def _corpus(utterances: dict[str, Any]) -> str:
+    """The symptom's corpus in one paragraph: how many, from where, a few examples."""
+    sources = ", ".join(f"{kind} {count}" for kind, count in utterances["sources"].items())
+    examples = " / ".join(utterances["examples"])
+    return f"{utterances['total']} ({sources}): {examples}"
+
+
 def _text(value: Any, lang: str) -> str:
     if isinstance(value, Mapping):
         return str(value.get(lang) or value.get("zh") or "")
@@ -75,6 +82,7 @@ def graph_elements(tree: Mapping[str, Any], lang: str) -> dict[str, Any]:
         _sections(
             (t("what_it_is"), _text(symptom["description"], lang)),
             (t("customers_say"), _lines(symptom["phrases"], lang)),
+            (t("corpus_counts"), _corpus(tree["utterances"])),
             (t("ask_customer"), _text(symptom.get("clarify"), lang)),
         ),
     )
