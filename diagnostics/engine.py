@@ -265,7 +265,12 @@ def _vague(
     agent_lang: str,
 ) -> dict[str, Any]:
     alternatives = [s for s, _ in match.alternatives]
-    reply = clarifying_reply(snapshot, match.alternatives, reply_lang, mood)
+    order_no = request.order.get("order_no")
+    lead = match.alternatives[0] if match.alternatives else None
+    guided = lead is not None and (lead[1] >= 0.1 or (lead[0], True) in match.fits)
+    reply = clarifying_reply(
+        snapshot, match.alternatives, reply_lang, mood, str(order_no) if order_no else None, guided
+    )
     note = (
         "客户描述不够具体，无法确定问题类型。已发送澄清问题；客户回复后重新诊断。候选："
         if agent_lang == "zh"

@@ -241,21 +241,30 @@ def compose_reply(
 
 
 def clarifying_reply(
-    snapshot: Snapshot, alternatives: Sequence[tuple[str, float]], lang: str, mood: Mood
+    snapshot: Snapshot,
+    alternatives: Sequence[tuple[str, float]],
+    lang: str,
+    mood: Mood,
+    order_no: str | None = None,
+    guided: bool = True,
 ) -> Reply:
-    """Ask the customer what is wrong, with the likeliest symptoms' questions."""
+    """Ask the customer what is wrong, with the likeliest symptoms' questions.
+
+    ``guided``: the words or the order point somewhere; otherwise the generic
+    question, rather than one about a symptom nothing points to. A second
+    question only for a real contender (at least half the leader's weight).
+    """
     questions = []
     tied = len(alternatives) >= 2 and alternatives[0][1] - alternatives[1][1] < 1e-6
-    # A second question only for a real contender, not for a tie among the rest.
-    close = [a for a in alternatives[1:2] if a[1] >= 0.75 * alternatives[0][1]]
-    for symptom, _ in [] if tied else [*alternatives[:1], *close]:
+    close = [a for a in alternatives[1:2] if a[1] >= 0.5 * alternatives[0][1]]
+    for symptom, _ in [] if tied or not guided else [*alternatives[:1], *close]:
         clarify = snapshot.node(symptom).get("clarify") or {}
         if clarify.get(lang):
             questions.append(str(clarify[lang]))
     detail = " ".join(questions) or str(language_data()["clarify_generic"][lang])
     text = render(
         str(language_data()["clarify"][lang]),
-        {"detail": detail, "eta_minutes": CLARIFY_MINUTES},
+        {"detail": detail, "eta_minutes": CLARIFY_MINUTES, "order_no": order_no},
         lang,
     )
     confidence = alternatives[0][1] if alternatives else 0.0
