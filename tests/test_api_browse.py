@@ -38,7 +38,9 @@ def test_paths_is_the_whole_training_tree(client: FlaskClient, tokens: dict[str,
     assert tree["symptom"]["id"] == "card_key_invalid" and tree["symptom"]["phrases"]["zh"]
     corpus = tree["utterances"]
     assert corpus["total"] >= 150 and corpus["total"] == sum(corpus["sources"].values())
-    assert set(corpus["sources"]) <= {"written", "reference", "issue", "case"} and corpus["examples"]
+    assert (
+        set(corpus["sources"]) <= {"written", "reference", "issue", "case"} and corpus["examples"]
+    )
     priors = [c["learned_prior"] for c in tree["causes"]]
     assert priors == sorted(priors, reverse=True) and abs(sum(priors) - 1) < 1e-9
     first = tree["causes"][0]
