@@ -58,6 +58,9 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         }
     },
     ("GET", "/v1/outcomes"): lambda s: {},
+    ("POST", "/v1/utterances"): lambda s: {
+        "json": {"symptom": "card_key_invalid", "text": "刮开的涂层把卡密刮花了认不出"}
+    },
     ("GET", "/v1/systems"): lambda s: {},
     ("GET", "/v1/systems/{system_id}/status"): lambda s: {"path": {"system_id": "steam"}},
     ("PUT", "/v1/systems/{system_id}/status"): lambda s: {
