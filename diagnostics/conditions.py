@@ -125,8 +125,6 @@ class Condition:
     or None when the condition keeps the nested form."""
     flat_paths: tuple[tuple[str, ...], ...] = ()
     """The field paths the flat program reads as variables."""
-    required_parts: tuple[tuple[str, ...], ...] = ()
-    """``required`` split at the dots, once: every diagnosis walks them."""
     system_keys: SystemKeys | None = frozenset()
     """The status lookups it makes (``cel_systems``); None: it may read any."""
 
@@ -187,7 +185,6 @@ def compile_condition(source: str) -> Condition:
         patterns=literal_patterns(tree),
         flat_program=flat_program,
         flat_paths=flat_paths,
-        required_parts=tuple(tuple(path.split(".")) for path in sorted(usage.required)),
         system_keys=system_keys(source),
     )
 

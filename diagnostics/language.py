@@ -1,7 +1,7 @@
 """The customer's language: which one, normalised text, and the word lists.
 
 Everything the engine reads in a message besides the graph's symptom
-phrases lives in ``language.yaml`` (fillers, anger and anxiety words,
+phrases lives in ``language.yaml`` (anger and anxiety words,
 display names, reply openers), so a senior can tune wording without code.
 
 >>> message_language("My Apple gift card says it cannot be redeemed")
@@ -56,7 +56,7 @@ def language_data() -> Mapping[str, Any]:
 
 @cache
 def word_list(group: str) -> tuple[str, ...]:
-    """The normalised words of ``group`` (fillers, anger, anxiety), longest first."""
+    """The normalised words of ``group`` (anger, anxiety), longest first."""
     langs: Mapping[str, list[Any]] = language_data()[group]
     words = {normalise_text(str(w)) for ws in langs.values() for w in ws}
     return tuple(sorted((w for w in words if w), key=lambda w: (-len(w), w)))
