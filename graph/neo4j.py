@@ -38,7 +38,15 @@ from .neo4j_rows import (
     token_from_row,
     write_batch,
 )
-from .records import CaseRecord, Outcome, OutcomeCounts, SystemStatus, now_text
+from .records import (
+    Candidate,
+    CaseRecord,
+    Outcome,
+    OutcomeCounts,
+    SystemStatus,
+    new_ref,
+    now_text,
+)
 from .snapshot import Snapshot, build_snapshot
 from .store import (
     RevisionInfo,
@@ -54,8 +62,8 @@ __all__ = ["NEO4J_SCHEMES", "Neo4jRecords", "Neo4jStore", "init_neo4j"]
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 SCHEMA_VERSION = "2"
-_COUNTERS = ("next_case", "next_outcome", "next_status")
-_R = TypeVar("_R", CaseRecord, Outcome, SystemStatus)
+_COUNTERS = ("next_case", "next_outcome", "next_status", "next_candidate")
+_R = TypeVar("_R", CaseRecord, Outcome, SystemStatus, Candidate)
 
 
 def _q(name: str) -> str:
@@ -337,6 +345,9 @@ class Neo4jRecords:
             "outcomes": [
                 dataclasses.asdict(_as(Outcome, r)) for r in self._rows("all_outcomes_raw")
             ],
+            "candidates": [
+                dataclasses.asdict(_as(Candidate, r)) for r in self._rows("all_candidates_raw")
+            ],
             "system_status": [
                 dataclasses.asdict(_as(SystemStatus, r)) for r in self._rows("all_statuses_raw")
             ],
@@ -346,6 +357,7 @@ class Neo4jRecords:
         statements = {
             "cases": "import_cases",
             "outcomes": "import_outcomes",
+            "candidates": "import_candidates",
             "system_status": "import_statuses",
         }
 
@@ -363,6 +375,7 @@ class Neo4jRecords:
             next_case=next_id("cases"),
             next_outcome=next_id("outcomes"),
             next_status=next_id("system_status"),
+            next_candidate=next_id("candidates"),
         )
 
     def set_counters(self, **counters: int) -> None:
@@ -380,24 +393,61 @@ class Neo4jRecords:
         return [dict(r["row"]) for r in self._store._read(name, **params)]
 
     def record_case(self, **fields: Any) -> CaseRecord:
-        return _as(CaseRecord, self._create("next_case", "create_case", fields))
+        row = {"message": None, **fields, "ref": new_ref()}
+        return _as(CaseRecord, self._create("next_case", "create_case", row))
 
     def get_case(self, case_id: int) -> CaseRecord | None:
         rows = self._rows("get_case", id=case_id)
+        return _as(CaseRecord, rows[0]) if rows else None
+
+    def case_by_ref(self, ref: str) -> CaseRecord | None:
+        rows = self._rows("case_by_ref", ref=ref)
         return _as(CaseRecord, rows[0]) if rows else None
 
     def cases(self, *, since: str, until: str) -> list[CaseRecord]:
         return [_as(CaseRecord, r) for r in self._rows("cases_between", since=since, until=until)]
 
     def record_outcome(self, **fields: Any) -> Outcome:
-        return _as(Outcome, self._create("next_outcome", "create_outcome", fields))
+        def work(tx: Any) -> dict[str, Any]:
+            at = now_text()
+            if fields.get("case_id") is not None:
+                tx.run(
+                    _q("revise_case_outcomes"),
+                    case_id=fields["case_id"],
+                    author=fields["author"],
+                    at=at,
+                ).consume()
+            new_id = int(tx.run(_q("next_outcome")).single()["id"])
+            full = {"id": new_id, "at": at, **fields, "state": "active"}
+            full.update(changed_by=None, changed_at=None)
+            tx.run(_q("create_outcome"), row=full).consume()
+            return full
+
+        return _as(Outcome, self._store._write(work))
+
+    def get_outcome(self, outcome_id: int) -> Outcome | None:
+        rows = self._rows("get_outcome", id=outcome_id)
+        return _as(Outcome, rows[0]) if rows else None
+
+    def case_outcome(self, case_id: int) -> Outcome | None:
+        rows = self._rows("case_outcome", case_id=case_id)
+        return _as(Outcome, rows[0]) if rows else None
+
+    def revert_outcome(self, outcome_id: int, *, author: str) -> Outcome | None:
+        def work(tx: Any) -> list[dict[str, Any]]:
+            result = tx.run(_q("revert_outcome"), id=outcome_id, author=author, at=now_text())
+            return [dict(r["row"]) for r in result]
+
+        rows: list[dict[str, Any]] = self._store._write(work)
+        return _as(Outcome, rows[0]) if rows else None
 
     def outcomes(self, *, since: str, until: str, limit: int = 10_000) -> list[Outcome]:
         rows = self._rows("outcomes_between", since=since, until=until, limit=limit)
         return [_as(Outcome, r) for r in rows]
 
     def outcome_counts(self) -> OutcomeCounts:
-        version = int(self._store._read("outcome_version")[0]["n"])
+        row = self._store._read("outcome_version")[0]
+        version = (int(row["n"]), int(row["changed"]))
         cached = self._counts
         if cached is not None and cached.version == version:
             return cached
@@ -428,6 +478,64 @@ class Neo4jRecords:
             limit=limit,
         )
         return [_as(Outcome, r) for r in rows]
+
+    def propose_candidate(self, *, case_id: int, symptom: str, text: str, lang: str) -> Candidate:
+        def work(tx: Any) -> dict[str, Any]:
+            found = [dict(r["row"]) for r in tx.run(_q("case_candidate"), case_id=case_id)]
+            if found:
+                tx.run(_q("follow_candidate"), case_id=case_id, symptom=symptom).consume()
+                again = tx.run(_q("case_candidate"), case_id=case_id).single()
+                return dict(again["row"])
+            new_id = int(tx.run(_q("next_candidate")).single()["id"])
+            row = {
+                "id": new_id,
+                "at": now_text(),
+                "case_id": case_id,
+                "symptom": symptom,
+                "text": text,
+                "lang": lang,
+                "state": "open",
+                "decided_by": None,
+                "decided_at": None,
+            }
+            tx.run(_q("create_candidate"), row=row).consume()
+            return row
+
+        return _as(Candidate, self._store._write(work))
+
+    def candidates(self, *, state: str, limit: int = 100) -> list[Candidate]:
+        rows = self._rows("candidates_in_state", state=state, limit=limit)
+        return [_as(Candidate, r) for r in rows]
+
+    def get_candidate(self, candidate_id: int) -> Candidate | None:
+        rows = self._rows("get_candidate", id=candidate_id)
+        return _as(Candidate, rows[0]) if rows else None
+
+    def decide_candidate(self, candidate_id: int, *, state: str, author: str) -> Candidate | None:
+        def work(tx: Any) -> list[dict[str, Any]]:
+            result = tx.run(
+                _q("decide_candidate"), id=candidate_id, state=state, author=author, at=now_text()
+            )
+            return [dict(r["row"]) for r in result]
+
+        rows: list[dict[str, Any]] = self._store._write(work)
+        return _as(Candidate, rows[0]) if rows else None
+
+    def purge(self, *, before: str) -> dict[str, int]:
+        def work(tx: Any) -> dict[str, int]:
+            return {
+                table: int(tx.run(_q(statement), before=before).single()["n"])
+                for table, statement in (
+                    ("candidates", "purge_candidates"),
+                    ("outcomes", "purge_outcomes"),
+                    ("cases", "purge_cases"),
+                    ("system_status", "purge_statuses"),
+                )
+            }
+
+        counts: dict[str, int] = self._store._write(work)
+        self._counts = None
+        return counts
 
     def set_system_status(
         self, *, system: str, status: str, note: str, eta: str | None, author: str

@@ -36,6 +36,7 @@ LABELS = (
     "Case",
     "Outcome",
     "SystemStatus",
+    "Candidate",
 )
 RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON", "TEACHES")
 PROPERTY_KEYS = (
@@ -45,6 +46,8 @@ PROPERTY_KEYS = (
     "name", "role", "hash", "created_at", "revoked_at", "graph_revision", "symptom",
     "top_cause", "confidence", "product", "supplier", "order_no", "case_id", "cause",
     "resolution", "note", "system", "status", "eta", "source", "target",
+    "ref", "state", "changed_by", "changed_at", "text", "lang", "decided_by", "decided_at",
+    "next_candidate",
 )  # fmt: skip
 
 
@@ -86,6 +89,8 @@ _CASE = {
     "product": None,
     "supplier": None,
     "order_no": None,
+    "ref": "cAAAA",
+    "message": None,
 }
 _OUTCOME = {
     "id": 1,
@@ -100,6 +105,20 @@ _OUTCOME = {
     "order_no": None,
     "note": "",
     "graph_revision": 1,
+    "state": "active",
+    "changed_by": None,
+    "changed_at": None,
+}
+_CANDIDATE = {
+    "id": 1,
+    "at": "t",
+    "case_id": 1,
+    "symptom": "s",
+    "text": "words",
+    "lang": "zh",
+    "state": "open",
+    "decided_by": None,
+    "decided_at": None,
 }
 _STATUS = {
     "id": 1,
@@ -177,7 +196,8 @@ STATEMENTS: dict[str, Statement] = {
     ),
     "meta_counters": Statement(
         "MATCH (m:KgMeta {key: 'store'}) RETURN m.next_token AS next_token, "
-        "m.next_case AS next_case, m.next_outcome AS next_outcome, m.next_status AS next_status"
+        "m.next_case AS next_case, m.next_outcome AS next_outcome, m.next_status AS next_status, "
+        "coalesce(m.next_candidate, 1) AS next_candidate"
     ),
     "all_nodes": Statement("MATCH (n:KgNode) RETURN n.id AS id, n.type AS type, n.data AS data"),
     "all_edges": Statement(
@@ -298,29 +318,95 @@ STATEMENTS: dict[str, Statement] = {
         "MATCH (m:KgMeta {key: 'store'}) SET m.next_status = m.next_status + 1 "
         "RETURN m.next_status - 1 AS id"
     ),
+    "next_candidate": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_candidate = coalesce(m.next_candidate, 1) + 1 "
+        "RETURN m.next_candidate - 1 AS id"
+    ),
     "create_case": Statement("CREATE (c:Case) SET c = $row", {"row": _CASE}),
     "get_case": Statement("MATCH (c:Case {id: $id}) RETURN c {.*} AS row", {"id": 1}),
+    "case_by_ref": Statement("MATCH (c:Case {ref: $ref}) RETURN c {.*} AS row", {"ref": "c"}),
     "cases_between": Statement(
         "MATCH (c:Case) WHERE c.at >= $since AND c.at < $until "
         "RETURN c {.*} AS row ORDER BY c.at, c.id",
         {"since": "a", "until": "b"},
     ),
     "create_outcome": Statement("CREATE (o:Outcome) SET o = $row", {"row": _OUTCOME}),
+    "revise_case_outcomes": Statement(
+        "MATCH (o:Outcome {case_id: $case_id}) WHERE coalesce(o.state, 'active') = 'active' "
+        "SET o.state = 'revised', o.changed_by = $author, o.changed_at = $at",
+        {"case_id": 1, "author": "a", "at": "t"},
+    ),
+    "get_outcome": Statement("MATCH (o:Outcome {id: $id}) RETURN o {.*} AS row", {"id": 1}),
+    "case_outcome": Statement(
+        "MATCH (o:Outcome {case_id: $case_id}) WHERE coalesce(o.state, 'active') = 'active' "
+        "RETURN o {.*} AS row ORDER BY o.id DESC LIMIT 1",
+        {"case_id": 1},
+    ),
+    "revert_outcome": Statement(
+        "MATCH (o:Outcome {id: $id}) WHERE coalesce(o.state, 'active') = 'active' "
+        "SET o.state = 'reverted', o.changed_by = $author, o.changed_at = $at "
+        "RETURN o {.*} AS row",
+        {"id": 1, "author": "a", "at": "t"},
+    ),
     "outcomes_between": Statement(
         "MATCH (o:Outcome) WHERE o.at >= $since AND o.at < $until "
         "RETURN o {.*} AS row ORDER BY o.at, o.id LIMIT $limit",
         {"since": "a", "until": "b", "limit": 10},
     ),
     "outcome_counts": Statement(
-        "MATCH (o:Outcome) RETURN o.symptom AS symptom, o.cause AS cause, count(o) AS n"
+        "MATCH (o:Outcome) WHERE coalesce(o.state, 'active') = 'active' "
+        "RETURN o.symptom AS symptom, o.cause AS cause, count(o) AS n"
     ),
-    "outcome_version": Statement("MATCH (o:Outcome) RETURN coalesce(max(o.id), 0) AS n"),
+    "outcome_version": Statement(
+        "MATCH (o:Outcome) RETURN coalesce(max(o.id), 0) AS n, count(o.changed_at) AS changed"
+    ),
     "similar_outcomes": Statement(
         "MATCH (o:Outcome {symptom: $symptom, cause: $cause}) "
-        "WHERE ($product IS NOT NULL AND o.product = $product) "
-        "OR ($supplier IS NOT NULL AND o.supplier = $supplier) "
+        "WHERE coalesce(o.state, 'active') = 'active' AND "
+        "(($product IS NOT NULL AND o.product = $product) "
+        "OR ($supplier IS NOT NULL AND o.supplier = $supplier)) "
         "RETURN o {.*} AS row ORDER BY o.at DESC, o.id DESC LIMIT $limit",
         {"symptom": "s", "cause": "c", "product": None, "supplier": None, "limit": 3},
+    ),
+    "get_candidate": Statement("MATCH (d:Candidate {id: $id}) RETURN d {.*} AS row", {"id": 1}),
+    "case_candidate": Statement(
+        "MATCH (d:Candidate {case_id: $case_id}) RETURN d {.*} AS row", {"case_id": 1}
+    ),
+    "create_candidate": Statement("CREATE (d:Candidate) SET d = $row", {"row": _CANDIDATE}),
+    "follow_candidate": Statement(
+        "MATCH (d:Candidate {case_id: $case_id, state: 'open'}) SET d.symptom = $symptom",
+        {"case_id": 1, "symptom": "s"},
+    ),
+    "candidates_in_state": Statement(
+        "MATCH (d:Candidate {state: $state}) RETURN d {.*} AS row ORDER BY d.id LIMIT $limit",
+        {"state": "open", "limit": 100},
+    ),
+    "decide_candidate": Statement(
+        "MATCH (d:Candidate {id: $id, state: 'open'}) "
+        "SET d.state = $state, d.decided_by = $author, d.decided_at = $at RETURN d {.*} AS row",
+        {"id": 1, "state": "accepted", "author": "a", "at": "t"},
+    ),
+    # Retention: old cases with what hangs on them, and statuses but each system's latest.
+    "purge_candidates": Statement(
+        "MATCH (c:Case) WHERE c.at < $before MATCH (d:Candidate {case_id: c.id}) "
+        "DETACH DELETE d RETURN count(d) AS n",
+        {"before": "t"},
+    ),
+    "purge_outcomes": Statement(
+        "MATCH (o:Outcome) WHERE o.at < $before OR EXISTS { "
+        "MATCH (c:Case {id: o.case_id}) WHERE c.at < $before } "
+        "DETACH DELETE o RETURN count(o) AS n",
+        {"before": "t"},
+    ),
+    "purge_cases": Statement(
+        "MATCH (c:Case) WHERE c.at < $before DETACH DELETE c RETURN count(c) AS n",
+        {"before": "t"},
+    ),
+    "purge_statuses": Statement(
+        "MATCH (s:SystemStatus) WITH s.system AS system, max(s.id) AS latest "
+        "MATCH (s:SystemStatus {system: system}) WHERE s.at < $before AND s.id <> latest "
+        "DETACH DELETE s RETURN count(s) AS n",
+        {"before": "t"},
     ),
     "create_status": Statement("CREATE (s:SystemStatus) SET s = $row", {"row": _STATUS}),
     "current_statuses": Statement(
@@ -336,16 +422,20 @@ STATEMENTS: dict[str, Statement] = {
     # --- tests only: empty a scratch database before each contract test --------------
     "wipe_for_tests": Statement(
         "MATCH (n) WHERE n:KgNode OR n:KgMeta OR n:Revision OR n:Change OR n:Token "
-        "OR n:Case OR n:Outcome OR n:SystemStatus DETACH DELETE n"
+        "OR n:Case OR n:Outcome OR n:SystemStatus OR n:Candidate DETACH DELETE n"
     ),
     # --- migration (kgdiag migrate) ---------------------------------------------------
     "all_tokens_raw": Statement("MATCH (t:Token) RETURN t {.*} AS row ORDER BY t.id"),
     "all_cases_raw": Statement("MATCH (c:Case) RETURN c {.*} AS row ORDER BY c.id"),
     "all_outcomes_raw": Statement("MATCH (o:Outcome) RETURN o {.*} AS row ORDER BY o.id"),
+    "all_candidates_raw": Statement("MATCH (d:Candidate) RETURN d {.*} AS row ORDER BY d.id"),
     "all_statuses_raw": Statement("MATCH (s:SystemStatus) RETURN s {.*} AS row ORDER BY s.id"),
     "import_cases": Statement("UNWIND $rows AS row CREATE (c:Case) SET c = row", {"rows": [_CASE]}),
     "import_outcomes": Statement(
         "UNWIND $rows AS row CREATE (o:Outcome) SET o = row", {"rows": [_OUTCOME]}
+    ),
+    "import_candidates": Statement(
+        "UNWIND $rows AS row CREATE (d:Candidate) SET d = row", {"rows": [_CANDIDATE]}
     ),
     "import_statuses": Statement(
         "UNWIND $rows AS row CREATE (s:SystemStatus) SET s = row", {"rows": [_STATUS]}
@@ -356,8 +446,9 @@ STATEMENTS: dict[str, Statement] = {
     "set_counters": Statement(
         # After an import: the next id of each kind follows the highest imported one.
         "MATCH (m:KgMeta {key: 'store'}) SET m.next_token = $next_token, "
-        "m.next_case = $next_case, m.next_outcome = $next_outcome, m.next_status = $next_status",
-        {"next_token": 1, "next_case": 1, "next_outcome": 1, "next_status": 1},
+        "m.next_case = $next_case, m.next_outcome = $next_outcome, m.next_status = $next_status, "
+        "m.next_candidate = $next_candidate",
+        {"next_token": 1, "next_case": 1, "next_outcome": 1, "next_status": 1, "next_candidate": 1},
     ),
 }
 

@@ -5,25 +5,48 @@ are the daily work that feeds it: every diagnosis is a *case*; an agent who
 solved a case records its *outcome* (the confirmed cause and the resolution
 used), from which priors are learned and similar past cases are found; an
 admin or a monitoring webhook records *system status* (a supplier down, a
-platform in maintenance until 18:00), which diagnoses read. Records are
-append-only: history is never rewritten, so insights can look back.
+platform in maintenance until 18:00), which diagnoses read.
+
+History is never rewritten, so insights can look back: a case has one
+*active* outcome; recording another revises it (the old row stays, marked
+``revised``) and a senior may revert one (marked ``reverted``, never
+deleted), so learning counts each case once and a poisoned outcome can be
+undone. Cases carry an unguessable ``ref``, the only id the API shows. A
+case diagnosed from the customer's words keeps those words (``message``),
+so that once its outcome confirms the symptom they can become a *candidate*
+utterance a senior accepts into the corpus. Everything older than the
+retention window is purged (``purge``), the latest status of each system
+excepted.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 __all__ = [
+    "CANDIDATE_STATES",
+    "OUTCOME_STATES",
+    "Candidate",
     "CaseRecord",
     "Outcome",
     "OutcomeCounts",
     "RecordStore",
     "SystemStatus",
+    "new_ref",
     "now_text",
 ]
+
+OUTCOME_STATES = ("active", "revised", "reverted")
+CANDIDATE_STATES = ("open", "accepted", "rejected")
+
+
+def new_ref() -> str:
+    """An unguessable case reference (96 random bits, URL-safe): ids are never sequential."""
+    return "c" + secrets.token_urlsafe(12)
 
 
 def now_text() -> str:
@@ -36,7 +59,11 @@ def now_text() -> str:
 
 @dataclass(frozen=True)
 class CaseRecord:
-    """One diagnosis as it was answered (no customer text, no contact data)."""
+    """One diagnosis as it was answered (no contact data).
+
+    ``message`` holds the customer's words only when the symptom was found
+    from them (to become a candidate utterance); it is purged with the case.
+    """
 
     id: int
     at: str
@@ -48,6 +75,8 @@ class CaseRecord:
     product: str | None
     supplier: str | None
     order_no: str | None
+    ref: str = ""
+    message: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +98,27 @@ class Outcome:
     order_no: str | None
     note: str
     graph_revision: int
+    state: str = "active"
+    changed_by: str | None = None
+    changed_at: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A solved case's words offered to the corpus of its confirmed symptom."""
+
+    id: int
+    at: str
+    case_id: int
+    symptom: str
+    text: str
+    lang: str
+    state: str
+    decided_by: str | None
+    decided_at: str | None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,9 +142,9 @@ class SystemStatus:
 
 @dataclass(frozen=True)
 class OutcomeCounts:
-    """Confirmed outcomes per symptom and cause; ``version`` changes with every new one."""
+    """Active outcomes per symptom and cause; ``version`` changes with every outcome write."""
 
-    version: int
+    version: tuple[int, int]
     by_symptom: Mapping[str, Mapping[str, int]]
 
 
@@ -112,9 +162,14 @@ class RecordStore(Protocol):
         product: str | None,
         supplier: str | None,
         order_no: str | None,
-    ) -> CaseRecord: ...
+        message: str | None = None,
+    ) -> CaseRecord:
+        """File a case under a new unguessable ``ref``."""
+        ...
 
     def get_case(self, case_id: int) -> CaseRecord | None: ...
+
+    def case_by_ref(self, ref: str) -> CaseRecord | None: ...
 
     def cases(self, *, since: str, until: str) -> list[CaseRecord]:
         """Cases with ``since <= at < until`` (RFC 3339 UTC strings), oldest first."""
@@ -133,14 +188,26 @@ class RecordStore(Protocol):
         order_no: str | None,
         note: str,
         graph_revision: int,
-    ) -> Outcome: ...
+    ) -> Outcome:
+        """File the case's outcome; an active one of the same case becomes ``revised``."""
+        ...
+
+    def get_outcome(self, outcome_id: int) -> Outcome | None: ...
+
+    def case_outcome(self, case_id: int) -> Outcome | None:
+        """The case's active outcome, if any."""
+        ...
+
+    def revert_outcome(self, outcome_id: int, *, author: str) -> Outcome | None:
+        """Mark an active outcome ``reverted`` (None when there is no such active one)."""
+        ...
 
     def outcomes(self, *, since: str, until: str, limit: int = 10_000) -> list[Outcome]:
-        """Outcomes with ``since <= at < until``, oldest first."""
+        """Outcomes (every state) with ``since <= at < until``, oldest first."""
         ...
 
     def outcome_counts(self) -> OutcomeCounts:
-        """Confirmed counts per symptom and cause (cached until a new outcome)."""
+        """Active counts per symptom and cause (cached until an outcome write)."""
         ...
 
     def similar_outcomes(
@@ -152,7 +219,27 @@ class RecordStore(Protocol):
         supplier: str | None,
         limit: int = 3,
     ) -> list[Outcome]:
-        """Newest outcomes of ``symptom`` and ``cause`` on the same product or supplier."""
+        """Newest active outcomes of ``symptom`` and ``cause`` on the same product or supplier."""
+        ...
+
+    def propose_candidate(self, *, case_id: int, symptom: str, text: str, lang: str) -> Candidate:
+        """Offer a case's words for ``symptom``: one candidate per case; an open one
+        follows a revised outcome's symptom, a decided one stays as decided."""
+        ...
+
+    def candidates(self, *, state: str, limit: int = 100) -> list[Candidate]:
+        """Candidates in ``state``, oldest first."""
+        ...
+
+    def get_candidate(self, candidate_id: int) -> Candidate | None: ...
+
+    def decide_candidate(self, candidate_id: int, *, state: str, author: str) -> Candidate | None:
+        """Accept or reject an open candidate (None when it is not open)."""
+        ...
+
+    def purge(self, *, before: str) -> dict[str, int]:
+        """Delete cases (with their outcomes and candidates) and statuses older than
+        ``before``, except each system's latest status; counts by table."""
         ...
 
     def set_system_status(

@@ -30,9 +30,9 @@ from .model import (
     content_from_records,
     undo_change,
 )
-from .records import now_text
+from .records import new_ref, now_text
 from .snapshot import Snapshot, build_snapshot
-from .sqlite_records import RECORDS_DDL, SqliteRecords
+from .sqlite_records import RECORDS_DDL, RECORDS_MIGRATION_3, SqliteRecords
 from .store import (
     RevisionInfo,
     Role,
@@ -46,8 +46,9 @@ from .writer_lock import WriterLock
 
 __all__ = ["SqliteStore"]
 
-SCHEMA_VERSION = "2"
-"""1: graph, revisions, tokens. 2: adds cases, outcomes and system status."""
+SCHEMA_VERSION = "3"
+"""1: graph, revisions, tokens. 2: adds cases, outcomes and system status.
+3: case refs and words, outcome states, candidate utterances."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -121,6 +122,8 @@ class SqliteStore:
         version = self._meta("schema_version")
         if version == "1":
             self._migrate_from_1()
+        elif version == "2":
+            self._migrate_from_2()
         elif version != SCHEMA_VERSION:
             raise StoreUnavailable(f"{path} is not a kgdiag store (schema version {version!r})")
         self._records = SqliteRecords(self)
@@ -132,12 +135,28 @@ class SqliteStore:
     def _migrate_from_1(self) -> None:
         """Add the record tables to a store made by kgdiag 0.1/0.2 (nothing else changes)."""
         with self.transaction() as conn:
-            for statement in RECORDS_DDL.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            self._create_records(conn)
+
+    def _migrate_from_2(self) -> None:
+        """Give every old case an unguessable ref; outcomes start active (kgdiag 0.4)."""
+        with self.transaction() as conn:
+            for statement in RECORDS_MIGRATION_3:
+                conn.execute(statement)
+            ids = [row[0] for row in conn.execute("SELECT id FROM cases")]
+            conn.executemany("UPDATE cases SET ref = ? WHERE id = ?", [(new_ref(), i) for i in ids])
+            # Before: every outcome counted. Now a case counts once: its newest.
             conn.execute(
-                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
+                "UPDATE outcomes SET state = 'revised' WHERE case_id IS NOT NULL AND id NOT IN"
+                " (SELECT MAX(id) FROM outcomes WHERE case_id IS NOT NULL GROUP BY case_id)"
             )
+            self._create_records(conn)
+
+    @staticmethod
+    def _create_records(conn: sqlite3.Connection) -> None:
+        for statement in RECORDS_DDL.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
 
     # --- connections -------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,10 @@ def _busy_store(store: SqliteStore) -> str:
         product=None,
         supplier=None,
         order_no="A1",
+        message="兑换提示地区不符",
+    )
+    store.records.propose_candidate(
+        case_id=case.id, symptom="card_key_invalid", text="兑换提示地区不符", lang="zh"
     )
     store.records.record_outcome(
         author="zhao (agent)",
@@ -118,3 +123,42 @@ def test_the_cli_migrates_and_an_unreachable_neo4j_is_a_clear_error(
     assert code == 2
     assert "cannot" in capsys.readouterr().err and not Path("bolt:").exists()
     assert main(["history", "--store", "ftp://x"]) == 2
+
+
+def test_a_schema_2_store_opens_with_refs_and_one_outcome_per_case(tmp_path: Path) -> None:
+    """kgdiag 0.3 stores: sequential case ids only, every outcome counted."""
+    path = tmp_path / "old.db"
+    SqliteStore(path, create=True).close()
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            """
+            DROP TABLE candidates; DROP TABLE outcomes; DROP TABLE cases;
+            CREATE TABLE cases (id INTEGER PRIMARY KEY, at TEXT NOT NULL, author TEXT NOT NULL,
+                graph_revision INTEGER NOT NULL, symptom TEXT, top_cause TEXT,
+                confidence REAL NOT NULL, product TEXT, supplier TEXT, order_no TEXT);
+            CREATE TABLE outcomes (id INTEGER PRIMARY KEY, at TEXT NOT NULL,
+                author TEXT NOT NULL, case_id INTEGER REFERENCES cases(id),
+                symptom TEXT NOT NULL, cause TEXT NOT NULL, resolution TEXT NOT NULL,
+                product TEXT, supplier TEXT, order_no TEXT, note TEXT NOT NULL,
+                graph_revision INTEGER NOT NULL);
+            INSERT INTO cases VALUES (1, '2026-11-01T00:00:00+00:00', 'a', 1,
+                'card_key_invalid', NULL, 0.5, NULL, NULL, 'A1');
+            INSERT INTO cases VALUES (2, '2026-11-01T00:00:00+00:00', 'a', 1,
+                'card_key_invalid', NULL, 0.5, NULL, NULL, 'A2');
+            UPDATE meta SET value = '2' WHERE key = 'schema_version';
+            """
+        )
+        for n, (case_id, cause) in enumerate(
+            [(1, "card_expired"), (1, "malicious_claim"), (1, "region_lock"), (2, "region_lock")]
+        ):
+            conn.execute(
+                "INSERT INTO outcomes VALUES (?, '2026-11-01T00:00:00+00:00', 'a', ?,"
+                " 'card_key_invalid', ?, 'r', NULL, NULL, NULL, '', 1)",
+                (n + 1, case_id, cause),
+            )
+    store = SqliteStore(path)
+    refs = {store.records.get_case(i).ref for i in (1, 2)}  # type: ignore[union-attr]
+    assert len(refs) == 2 and all(len(r) >= 16 for r in refs)
+    assert store.records.outcome_counts().by_symptom == {"card_key_invalid": {"region_lock": 2}}
+    assert store.records.candidates(state="open") == []
+    store.close()

@@ -21,6 +21,7 @@ import pytest
 
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision
 from graph.model import ChangeSet, Edge, GraphContent, Node, Operation, diff, parse_changeset
+from graph.records import CaseRecord, Outcome
 from graph.sqlite import SqliteStore
 from graph.store import GraphStore, open_store
 
@@ -339,3 +340,116 @@ def test_system_status_history_and_current(store: GraphStore) -> None:
     assert records.current_system_statuses() == [other, up]
     assert records.system_status_history("sup-kx") == [up, down]
     assert records.system_status_history("sup-kx", limit=1) == [up]
+
+
+def _case(store: GraphStore, n: int = 0, message: str | None = None) -> CaseRecord:
+    return store.records.record_case(
+        author="a (agent)",
+        graph_revision=1,
+        symptom="card_key_invalid",
+        top_cause="region_lock",
+        confidence=0.8,
+        product="apple-us-50",
+        supplier="sup-apple",
+        order_no=f"A{n}",
+        message=message,
+    )
+
+
+def _outcome(store: GraphStore, case_id: int | None, cause: str, author: str = "a") -> Outcome:
+    return store.records.record_outcome(
+        author=author,
+        case_id=case_id,
+        symptom="card_key_invalid",
+        cause=cause,
+        resolution="explain_region_rule",
+        product="apple-us-50",
+        supplier=None,
+        order_no=None,
+        note="",
+        graph_revision=1,
+    )
+
+
+def test_case_refs_are_unguessable_and_found(store: GraphStore) -> None:
+    first, second = _case(store, 1), _case(store, 2, message="兑换提示地区不符")
+    assert first.ref != second.ref and len(first.ref) >= 16
+    assert not first.ref[1:].isdigit()
+    assert store.records.case_by_ref(second.ref) == second
+    assert second.message == "兑换提示地区不符" and first.message is None
+    assert store.records.case_by_ref(first.ref + "x") is None
+
+
+def test_a_case_counts_once_a_second_outcome_revises_it(store: GraphStore) -> None:
+    records = store.records
+    case = _case(store)
+    first = _outcome(store, case.id, "region_lock")
+    for _ in range(5):
+        _outcome(store, case.id, "card_expired", author="b")
+    counts = records.outcome_counts().by_symptom
+    assert counts == {"card_key_invalid": {"card_expired": 1}}
+    assert records.get_outcome(first.id).state == "revised"  # type: ignore[union-attr]
+    active = records.case_outcome(case.id)
+    assert active is not None and active.cause == "card_expired" and active.author == "b"
+    assert len(records.outcomes(since="2000", until="9999")) == 6  # history kept
+
+
+def test_a_reverted_outcome_stops_teaching(store: GraphStore) -> None:
+    records = store.records
+    kept = _outcome(store, _case(store, 1).id, "region_lock")
+    bad = _outcome(store, _case(store, 2).id, "card_expired")
+    assert records.outcome_counts().by_symptom["card_key_invalid"] == {
+        "region_lock": 1,
+        "card_expired": 1,
+    }
+    reverted = records.revert_outcome(bad.id, author="senior li")
+    assert reverted is not None and reverted.state == "reverted"
+    assert reverted.changed_by == "senior li"
+    assert records.revert_outcome(bad.id, author="senior li") is None  # not active any more
+    assert records.outcome_counts().by_symptom == {"card_key_invalid": {"region_lock": 1}}
+    assert (
+        records.similar_outcomes(
+            symptom="card_key_invalid", cause="card_expired", product="apple-us-50", supplier=None
+        )
+        == []
+    )
+    assert records.get_outcome(kept.id) == kept
+
+
+def test_candidates_follow_the_open_outcome_and_are_decided_once(store: GraphStore) -> None:
+    records = store.records
+    case = _case(store, message="说卡密已过期")
+    first = records.propose_candidate(case_id=case.id, symptom="s1", text="说卡密已过期", lang="zh")
+    again = records.propose_candidate(case_id=case.id, symptom="s2", text="说卡密已过期", lang="zh")
+    assert again.id == first.id and again.symptom == "s2" and again.state == "open"
+    assert records.candidates(state="open") == [again]
+    decided = records.decide_candidate(first.id, state="accepted", author="senior li")
+    assert decided is not None and decided.state == "accepted"
+    assert decided.decided_by == "senior li"
+    assert records.decide_candidate(first.id, state="rejected", author="x") is None
+    later = records.propose_candidate(case_id=case.id, symptom="s3", text="x", lang="zh")
+    assert later.symptom == "s2" and later.state == "accepted"  # a decision stays
+    assert records.candidates(state="open") == []
+
+
+def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStore) -> None:
+    records = store.records
+    case = _case(store, message="words")
+    _outcome(store, case.id, "region_lock")
+    records.propose_candidate(case_id=case.id, symptom="s", text="words", lang="en")
+    old_status = records.set_system_status(
+        system="sup-kx", status="down", note="", eta=None, author="m"
+    )
+    latest = records.set_system_status(system="sup-kx", status="up", note="", eta=None, author="m")
+    assert records.purge(before="2000-01-01T00:00:00+00:00") == {
+        "candidates": 0,
+        "outcomes": 0,
+        "cases": 0,
+        "system_status": 0,
+    }
+    counts = records.purge(before="9999-01-01T00:00:00+00:00")
+    assert counts == {"candidates": 1, "outcomes": 1, "cases": 1, "system_status": 1}
+    assert records.get_case(case.id) is None
+    assert records.outcome_counts().by_symptom == {}
+    assert records.current_system_statuses() == [latest]
+    assert old_status not in records.system_status_history("sup-kx")
