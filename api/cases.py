@@ -6,7 +6,16 @@ from typing import Any
 
 from flask import Response, g, jsonify
 
-from diagnostics.casework import diagnose_case, record_outcome, teach_utterance
+from diagnostics.casework import (
+    candidate_list,
+    case_view,
+    decide_candidate,
+    diagnose_case,
+    outcome_list,
+    record_outcome,
+    revert_outcome,
+    teach_utterance,
+)
 from diagnostics.conditions import parse_time
 from graph.errors import NotFound
 
@@ -39,13 +48,12 @@ def post_diagnose(body: Any) -> Response:
 
 @endpoint(v1, "GET", "/v1/cases/{case_id}", summary="One diagnosed case", role="agent", tag="cases")
 def get_case(case_id: str) -> Response:
-    """A case as it was filed: symptom, leading cause, product, supplier, order number."""
-    case = (
-        store().records.get_case(int(case_id)) if case_id.isdigit() and len(case_id) < 19 else None
-    )
+    """A case as it was filed: symptom, leading cause, product and its outcome; the
+    supplier, author and order number only for its author and seniors."""
+    case = store().records.case_by_ref(case_id) if len(case_id) <= 40 else None
     if case is None:
-        raise NotFound(f"no case {case_id!r}")
-    return jsonify(case.as_dict())
+        raise NotFound(f"no case {case_id[:40]!r}")
+    return jsonify(case_view(store(), case, role=g.kgdiag_token.role, author=author()))
 
 
 @endpoint(
@@ -60,7 +68,9 @@ def get_case(case_id: str) -> Response:
     tag="cases",
 )
 def post_outcome(body: dict[str, Any]) -> Response:
-    """Confirmed outcomes teach the priors and become similar past cases."""
+    """Confirmed outcomes teach the priors and become similar past cases; one per
+    case (a second revises the first); a case diagnosed from the customer's words
+    offers them as a candidate utterance."""
     result = record_outcome(store(), body, author=author(), settings=settings())
     response = jsonify(result)
     response.status_code = 201
@@ -86,7 +96,58 @@ def get_outcomes(query: dict[str, Any]) -> Response:
     low, high = record_bounds(since, until)
     found = store().records.outcomes(since=low, until=high, limit=query["limit"])
     exact = [o for o in found if since <= parse_time(o.at) < until]
-    return jsonify({"outcomes": [o.as_dict() for o in exact]})
+    return jsonify({"outcomes": outcome_list(store(), exact)})
+
+
+@endpoint(
+    v1,
+    "POST",
+    "/v1/outcomes/{outcome_id}/revert",
+    summary="Undo an outcome: it stays on file, marked reverted, and stops teaching",
+    role="senior",
+    errors=(404,),
+    tag="cases",
+)
+def post_outcome_revert(outcome_id: str) -> Response:
+    """A senior's undo for a wrong or poisoned outcome (who and when are kept)."""
+    if not outcome_id.isdigit() or len(outcome_id) > 18:
+        raise NotFound(f"no active outcome {outcome_id[:40]!r}")
+    return jsonify(revert_outcome(store(), int(outcome_id), author=author(), settings=settings()))
+
+
+@endpoint(
+    v1,
+    "GET",
+    "/v1/candidates",
+    summary="Solved cases' words waiting to join the corpus",
+    role="senior",
+    tag="edit",
+    query=(
+        Param("state", {"enum": ["open", "accepted", "rejected"], "default": "open"}),
+        Param("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
+    ),
+)
+def get_candidates(query: dict[str, Any]) -> Response:
+    """Each with the confirmed symptom, the words as written and the case they came from."""
+    found = candidate_list(store(), state=query["state"], limit=query["limit"])
+    return jsonify({"candidates": found})
+
+
+@endpoint(
+    v1,
+    "POST",
+    "/v1/candidates/{candidate_id}",
+    summary="Accept a candidate into the corpus (a new audited revision) or reject it",
+    role="senior",
+    body="CandidateDecision",
+    errors=(404, 422),
+    tag="edit",
+)
+def post_candidate(candidate_id: str, body: dict[str, Any]) -> Response:
+    """Accepted words train the next snapshot; the text may be cleaned first."""
+    if not candidate_id.isdigit() or len(candidate_id) > 18:
+        raise NotFound(f"no open candidate {candidate_id[:40]!r}")
+    return jsonify(decide_candidate(store(), int(candidate_id), body, author=author()))
 
 
 @endpoint(

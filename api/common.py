@@ -41,7 +41,12 @@ def settings() -> Settings:
         status_max_age=timedelta(minutes=float(config["KGDIAG_STATUS_MAX_AGE_MINUTES"])),
         prior_weight=float(config["KGDIAG_PRIOR_WEIGHT"]),
         zone=shop_zone(str(config["KGDIAG_TIMEZONE"])),
+        retention=_days(float(config["KGDIAG_RETENTION_DAYS"])),
     )
+
+
+def _days(days: float) -> timedelta | None:
+    return timedelta(days=days) if days > 0 else None
 
 
 def token_author(token: TokenInfo) -> str:

@@ -44,6 +44,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Asia/Shanghai",
         "the shop's IANA time zone: times in answers, replies and pages are in it, with the offset",
     ),
+    Setting(
+        "KGDIAG_RETENTION_DAYS",
+        float,
+        365,
+        "cases, outcomes, candidate words and old statuses older than this are purged"
+        " (hourly; 0 keeps them for ever)",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
     Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
 )

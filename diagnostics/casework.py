@@ -9,12 +9,21 @@ records, for the endpoint and the CLI alike:
   still ahead) and the confirmed-outcome counts that teach the priors;
 - after: up to three similar past cases (same symptom and cause, same
   product or supplier) with how they were solved, and the case itself put
-  on file so its outcome can be recorded and counted.
+  on file under an unguessable id so its outcome can be recorded and counted;
+- an outcome per case (a second revises it; a senior may revert one), and
+  when the case's symptom came from the customer's words, those words become
+  a *candidate* utterance a senior accepts into the corpus (the model learns
+  from solved cases) or rejects;
+- what an agent sees of other people's cases leaves out the supplier, the
+  author and other customers' order numbers;
+- records older than the retention window are purged.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +33,7 @@ from zoneinfo import ZoneInfo
 from graph.errors import ChangeSetInvalid, NotFound
 from graph.gate import guarded_apply
 from graph.model import parse_changeset
-from graph.records import Outcome, SystemStatus
+from graph.records import Candidate, CaseRecord, Outcome, SystemStatus
 from graph.snapshot import Snapshot, thaw
 from graph.store import GraphStore
 from schema.validate import Finding
@@ -39,13 +48,24 @@ from .timezone import SHOP_ZONE
 
 __all__ = [
     "Settings",
+    "candidate_list",
     "case_keys",
+    "case_view",
+    "decide_candidate",
     "diagnose_case",
     "knowledge_of",
+    "outcome_list",
+    "purge_expired",
     "record_outcome",
+    "revert_outcome",
     "status_view",
     "teach_utterance",
 ]
+
+_log = logging.getLogger(__name__)
+
+SEES_EVERY_CASE = frozenset({"senior", "admin"})
+"""Roles that see whole records; an agent or monitor sees others' cases redacted."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +76,7 @@ class Settings:
     prior_weight: float = DEFAULT_PRIOR_WEIGHT
     similar_limit: int = 3
     zone: ZoneInfo = SHOP_ZONE
+    retention: timedelta | None = None
 
 
 def _eta(record: SystemStatus) -> datetime | None:
@@ -114,7 +135,7 @@ def case_keys(snapshot: Snapshot, order: Mapping[str, Any]) -> tuple[str | None,
 
 
 def _similar(
-    store: GraphStore, snapshot: Snapshot, answer: Diagnosis, settings: Settings
+    store: GraphStore, snapshot: Snapshot, answer: Diagnosis, settings: Settings, role: str
 ) -> list[dict[str, Any]]:
     body = answer.body
     causes = body.get("causes") or []
@@ -129,7 +150,34 @@ def _similar(
         supplier=supplier,
         limit=settings.similar_limit,
     )
-    return [_similar_entry(snapshot, o, product, supplier) for o in found]
+    entries = [_similar_entry(snapshot, o, product, supplier) for o in found]
+    if role in SEES_EVERY_CASE:
+        return entries
+    return [_redacted_similar(e) for e in entries]
+
+
+_LONG_NUMBER = re.compile(r"[A-Za-z0-9_-]*\d[A-Za-z0-9_-]{5,}")
+
+
+def mask_numbers(text: str) -> str:
+    """Free text with every order-number-like token (6+ characters, a digit) masked.
+
+    Notes are written by agents about *their* customer: another agent reads
+    how the case was solved, not whose it was.
+
+    >>> mask_numbers("补发了 KM20261130001 给 13800001111，客户确认")
+    '补发了 *** 给 ***，客户确认'
+    """
+    return _LONG_NUMBER.sub("***", text)
+
+
+def _redacted_similar(entry: dict[str, Any]) -> dict[str, Any]:
+    same = entry["same"]
+    return {
+        **{k: v for k, v in entry.items() if k not in ("order_no", "supplier")},
+        "same": [s for s in same if s != "supplier"],
+        "note": mask_numbers(str(entry["note"])),
+    }
 
 
 def _similar_entry(
@@ -171,11 +219,14 @@ def diagnose_case(
     snapshot = store.snapshot()
     answer = diagnose_body(snapshot, body, role, knowledge_of(store, settings))
     result = dict(answer.as_dict())
-    result["similar_cases"] = _similar(store, snapshot, answer, settings)
+    result["similar_cases"] = _similar(store, snapshot, answer, settings, role)
     if record:
         product, supplier = case_keys(snapshot, answer.order)
         causes = result.get("causes") or []
         symptom = result.get("symptom") or {}
+        # The words are kept only when they were what the symptom was found
+        # from: once the outcome confirms the symptom they may teach the model.
+        words = body.get("message") if not body.get("symptom") else None
         case = store.records.record_case(
             author=author,
             graph_revision=snapshot.revision,
@@ -185,31 +236,104 @@ def diagnose_case(
             product=product,
             supplier=supplier,
             order_no=str(answer.order["order_no"]) if answer.order.get("order_no") else None,
+            message=str(words).strip()[:300] or None if words else None,
         )
-        result["case_id"] = case.id
+        result["case_id"] = case.ref
+        purge_expired(store, settings)
     return result
+
+
+_purged_at: dict[int, datetime] = {}
+_purge_lock = threading.Lock()
+PURGE_EVERY = timedelta(hours=1)
+
+
+def purge_expired(store: GraphStore, settings: Settings, *, force: bool = False) -> dict[str, int]:
+    """Purge records older than the retention window, at most hourly per store.
+
+    Called after each filed case, so a server purges without a scheduler;
+    ``kgdiag purge`` forces it. No window (the default) keeps everything.
+    """
+    if settings.retention is None:
+        return {}
+    now = datetime.now(UTC)
+    with _purge_lock:
+        last = _purged_at.get(id(store))
+        if not force and last is not None and now - last < PURGE_EVERY:
+            return {}
+        _purged_at[id(store)] = now
+    before = (now - settings.retention).isoformat(timespec="seconds")
+    counts = store.records.purge(before=before)
+    if any(counts.values()):
+        _log.info("retention purge before %s: %s", before, counts)
+    return counts
+
+
+def case_view(store: GraphStore, case: CaseRecord, *, role: str, author: str) -> dict[str, Any]:
+    """A filed case as the caller may see it.
+
+    Seniors see the whole record; an agent sees the supplier, the author and
+    the order number only of a case they filed themselves. The customer's
+    words are never shown here (candidates show them to seniors).
+    """
+    outcome = store.records.case_outcome(case.id)
+    view: dict[str, Any] = {
+        "case_id": case.ref,
+        "at": case.at,
+        "graph_revision": case.graph_revision,
+        "symptom": case.symptom,
+        "top_cause": case.top_cause,
+        "confidence": case.confidence,
+        "product": case.product,
+        "outcome": None
+        if outcome is None
+        else {"id": outcome.id, "cause": outcome.cause, "resolution": outcome.resolution},
+    }
+    if role in SEES_EVERY_CASE or case.author == author:
+        view.update(author=case.author, supplier=case.supplier, order_no=case.order_no)
+    return view
 
 
 def _refuse(where: str, what: str, why: str) -> ChangeSetInvalid:
     return ChangeSetInvalid([Finding(where, what, why)])
 
 
+def _priors(store: GraphStore, snapshot: Snapshot, symptom: str, settings: Settings) -> Any:
+    counts = store.records.outcome_counts().by_symptom.get(symptom, {})
+    model = cause_model(snapshot, symptom, counts, settings.prior_weight)
+    return [
+        {
+            "cause": c,
+            "authored_prior": model.authored_prior[i],
+            "confirmed_cases": model.confirmed[i] if model.confirmed else 0,
+            "learned_prior": model.prior[i],
+        }
+        for i, c in enumerate(model.causes)
+    ]
+
+
+def _outcome_view(outcome: Outcome, ref: str | None) -> dict[str, Any]:
+    return {**outcome.as_dict(), "case_id": ref}
+
+
 def record_outcome(
     store: GraphStore, body: Mapping[str, Any], *, author: str, settings: Settings
 ) -> dict[str, Any]:
-    """File a confirmed outcome (a body valid against ``Outcome``) after checking the graph.
+    """File a case's confirmed outcome (a body valid against ``Outcome``) after checking it.
 
-    The cause must be one of the symptom's causes and the resolution one of
-    the cause's, so a typo can never teach the priors something the graph
-    cannot say. Returns the outcome and the symptom's priors after it.
+    Only for a filed case, and one per case: a second outcome revises the
+    first, so learning counts the case once and no one can teach the priors
+    by repetition. The cause must be one of the symptom's causes and the
+    resolution one of the cause's, so a typo can never teach the priors
+    something the graph cannot say. When the case was diagnosed from the
+    customer's words, they become a candidate utterance for its symptom.
+    Returns the outcome, the candidate (if any) and the symptom's priors.
     """
     snapshot = store.snapshot()
-    case = None
-    if body.get("case_id") is not None:
-        case = store.records.get_case(int(body["case_id"]))
-        if case is None:
-            raise NotFound(f"no case {body['case_id']}")
-    symptom = body.get("symptom") or (case.symptom if case else None)
+    case = store.records.case_by_ref(str(body["case_id"]))
+    if case is None:
+        raise NotFound(f"no case {body['case_id']}")
+    symptom = body.get("symptom") or case.symptom
     if not symptom:
         raise _refuse("outcome", "symptom", "give the symptom (the case had none)")
     cause, resolution = str(body["cause"]), str(body["resolution"])
@@ -219,32 +343,113 @@ def record_outcome(
         raise _refuse("outcome", "cause", f"{cause!r} is not a cause of {symptom}")
     if resolution not in {r for r, _ in snapshot.out_edges(cause, "resolved_by")}:
         raise _refuse("outcome", "resolution", f"{resolution!r} does not resolve {cause}")
-    order = body.get("order") or {}
-    product, supplier = case_keys(snapshot, order) if order else (None, None)
     outcome = store.records.record_outcome(
         author=author,
-        case_id=case.id if case else None,
+        case_id=case.id,
         symptom=symptom,
         cause=cause,
         resolution=resolution,
-        product=body.get("product") or product or (case.product if case else None),
-        supplier=body.get("supplier") or supplier or (case.supplier if case else None),
-        order_no=body.get("order_no") or order.get("order_no") or (case.order_no if case else None),
+        product=body.get("product") or case.product,
+        supplier=body.get("supplier") or case.supplier,
+        order_no=body.get("order_no") or case.order_no,
         note=str(body.get("note") or ""),
         graph_revision=snapshot.revision,
     )
-    counts = store.records.outcome_counts().by_symptom.get(symptom, {})
-    model = cause_model(snapshot, symptom, counts, settings.prior_weight)
-    priors = [
-        {
-            "cause": c,
-            "authored_prior": model.authored_prior[i],
-            "confirmed_cases": model.confirmed[i] if model.confirmed else 0,
-            "learned_prior": model.prior[i],
-        }
-        for i, c in enumerate(model.causes)
+    candidate = None
+    if case.message:
+        candidate = store.records.propose_candidate(
+            case_id=case.id, symptom=symptom, text=case.message, lang=_text_lang(case.message)
+        )
+    return {
+        "outcome": _outcome_view(outcome, case.ref),
+        "candidate": None if candidate is None else _candidate_view(snapshot, candidate, case),
+        "priors": _priors(store, snapshot, symptom, settings),
+    }
+
+
+def revert_outcome(
+    store: GraphStore, outcome_id: int, *, author: str, settings: Settings
+) -> dict[str, Any]:
+    """A senior undoes an active outcome: it stays on file, marked, and stops teaching."""
+    outcome = store.records.revert_outcome(outcome_id, author=author)
+    if outcome is None:
+        raise NotFound(f"no active outcome {outcome_id}")
+    case = store.records.get_case(outcome.case_id) if outcome.case_id is not None else None
+    snapshot = store.snapshot()
+    return {
+        "outcome": _outcome_view(outcome, case.ref if case else None),
+        "priors": _priors(store, snapshot, outcome.symptom, settings),
+    }
+
+
+def outcome_list(store: GraphStore, outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """Outcomes as the API lists them: with their cases' refs, never internal ids."""
+    refs: dict[int, str | None] = {}
+    views = []
+    for outcome in outcomes:
+        ref = None
+        if outcome.case_id is not None:
+            if outcome.case_id not in refs:
+                case = store.records.get_case(outcome.case_id)
+                refs[outcome.case_id] = case.ref if case else None
+            ref = refs[outcome.case_id]
+        views.append(_outcome_view(outcome, ref))
+    return views
+
+
+def _candidate_view(
+    snapshot: Snapshot, candidate: Candidate, case: CaseRecord | None
+) -> dict[str, Any]:
+    title = snapshot.title(candidate.symptom, "zh") if snapshot.has_node(candidate.symptom) else ""
+    return {
+        "id": candidate.id,
+        "at": candidate.at,
+        "case_id": case.ref if case else None,
+        "symptom": {"id": candidate.symptom, "title": title},
+        "case_symptom": case.symptom if case else None,
+        "text": candidate.text,
+        "lang": candidate.lang,
+        "state": candidate.state,
+        "decided_by": candidate.decided_by,
+        "decided_at": candidate.decided_at,
+    }
+
+
+def candidate_list(store: GraphStore, *, state: str, limit: int) -> list[dict[str, Any]]:
+    """Candidate utterances in ``state``, oldest first, for a senior's review."""
+    snapshot = store.snapshot()
+    return [
+        _candidate_view(snapshot, c, store.records.get_case(c.case_id))
+        for c in store.records.candidates(state=state, limit=limit)
     ]
-    return {"outcome": outcome.as_dict(), "priors": priors}
+
+
+def decide_candidate(
+    store: GraphStore, candidate_id: int, body: Mapping[str, Any], *, author: str
+) -> dict[str, Any]:
+    """Accept a candidate into its symptom's corpus (one audited revision) or reject it.
+
+    Accepting teaches first and marks the candidate after, so a refused
+    teaching (lint: the words are already in a corpus) leaves it open.
+    """
+    candidate = store.records.get_candidate(candidate_id)
+    if candidate is None or candidate.state != "open":
+        raise NotFound(f"no open candidate {candidate_id}")
+    case = store.records.get_case(candidate.case_id)
+    taught = None
+    if body["decision"] == "accept":
+        words = {
+            "symptom": candidate.symptom,
+            "text": str(body.get("text") or candidate.text),
+            "case_id": case.ref if case else None,
+            "message": body.get("message") or f"accepted candidate {candidate_id}",
+        }
+        taught = teach_utterance(store, words, author=author)
+    state = "accepted" if taught else "rejected"
+    decided = store.records.decide_candidate(candidate_id, state=state, author=author)
+    if decided is None:  # decided meanwhile by another senior
+        raise NotFound(f"no open candidate {candidate_id}")
+    return {"candidate": _candidate_view(store.snapshot(), decided, case), "taught": taught}
 
 
 def _text_lang(text: str) -> str:
@@ -266,7 +471,7 @@ def teach_utterance(store: GraphStore, body: Mapping[str, Any], *, author: str) 
     if not snapshot.has_node(symptom) or snapshot.node_type(symptom) != "Symptom":
         raise _refuse("utterance", "symptom", f"no symptom {symptom!r}")
     case_id = body.get("case_id")
-    if case_id is not None and store.records.get_case(int(case_id)) is None:
+    if case_id is not None and store.records.case_by_ref(str(case_id)) is None:
         raise NotFound(f"no case {case_id}")
     source = f"case: {case_id}" if case_id is not None else f"written: senior {author}"
     item = {"text": text, "lang": str(body.get("lang") or _text_lang(text)), "source": source}

@@ -236,6 +236,31 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Purge records past the retention window now (the server also does, hourly)."""
+    from datetime import timedelta
+
+    from diagnostics.casework import Settings, purge_expired
+
+    days = (
+        args.days
+        if args.days is not None
+        else float(os.environ.get("KGDIAG_RETENTION_DAYS", "365"))
+    )
+    if days <= 0:
+        print("retention is 0: records are kept for ever, nothing purged")
+        return 0
+    store = open_store(_db(args))
+    try:
+        counts = purge_expired(store, Settings(retention=timedelta(days=days)), force=True)
+    finally:
+        store.close()
+    print(
+        ", ".join(f"{table}: {n}" for table, n in counts.items()) + f" (older than {days:g} days)"
+    )
+    return 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from diagnostics.evaluate import evaluate_cases, load_cases
     from graph.snapshot import build_snapshot
@@ -354,6 +379,12 @@ def _parser() -> argparse.ArgumentParser:
         "--role", choices=ROLES, default="agent", help="whose view (gates resolutions)"
     )
     dia.set_defaults(func=cmd_diagnose)
+
+    purge = with_db(sub.add_parser("purge", help="delete records past the retention window"))
+    purge.add_argument(
+        "--days", type=float, help="retention in days (default: $KGDIAG_RETENTION_DAYS, else 365)"
+    )
+    purge.set_defaults(func=cmd_purge)
 
     ev = with_db(sub.add_parser("evaluate", help="score the engine on worked cases"))
     ev.add_argument("cases", nargs="+", help="case YAML files or directories of them")

@@ -13,6 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from api.spec import ENDPOINTS, Endpoint
+from graph.records import Candidate, CaseRecord, Outcome
 from graph.snapshot import thaw
 from graph.sqlite import SqliteStore
 from graph.store import ROLES
@@ -28,6 +29,42 @@ def _node_title_change(store: SqliteStore) -> dict[str, Any]:
     return {"json": {"operations": [{"op": "update_node", "type": "Symptom", "node": node}]}}
 
 
+def _case(store: SqliteStore, message: str | None = None) -> CaseRecord:
+    return store.records.record_case(
+        author="t",
+        graph_revision=1,
+        symptom="card_key_invalid",
+        top_cause="paste_format_error",
+        confidence=1.0,
+        product=None,
+        supplier=None,
+        order_no=None,
+        message=message,
+    )
+
+
+def _outcome(store: SqliteStore) -> Outcome:
+    return store.records.record_outcome(
+        author="t",
+        case_id=_case(store).id,
+        symptom="card_key_invalid",
+        cause="region_lock",
+        resolution="explain_region_rule",
+        product=None,
+        supplier=None,
+        order_no=None,
+        note="",
+        graph_revision=1,
+    )
+
+
+def _candidate(store: SqliteStore) -> Candidate:
+    case = _case(store, message="卡密刮花了认不出")
+    return store.records.propose_candidate(
+        case_id=case.id, symptom="card_key_invalid", text="卡密刮花了认不出", lang="zh"
+    )
+
+
 EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/healthz"): lambda s: {},
     ("GET", "/v1/openapi.json"): lambda s: {},
@@ -36,28 +73,23 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/v1/search"): lambda s: {"query": {"q": "锁区"}},
     ("GET", "/v1/paths"): lambda s: {"query": {"symptom": "card_key_invalid"}},
     ("POST", "/v1/diagnose"): lambda s: {"json": {"symptom": "card_key_invalid"}},
-    ("GET", "/v1/cases/{case_id}"): lambda s: {
-        "path": {
-            "case_id": s.records.record_case(
-                author="t",
-                graph_revision=1,
-                symptom="card_key_invalid",
-                top_cause="paste_format_error",
-                confidence=1.0,
-                product=None,
-                supplier=None,
-                order_no=None,
-            ).id
-        }
-    },
+    ("GET", "/v1/cases/{case_id}"): lambda s: {"path": {"case_id": _case(s).ref}},
     ("POST", "/v1/outcomes"): lambda s: {
         "json": {
-            "symptom": "card_key_invalid",
+            "case_id": _case(s).ref,
             "cause": "region_lock",
             "resolution": "explain_region_rule",
         }
     },
     ("GET", "/v1/outcomes"): lambda s: {},
+    ("POST", "/v1/outcomes/{outcome_id}/revert"): lambda s: {
+        "path": {"outcome_id": _outcome(s).id}
+    },
+    ("GET", "/v1/candidates"): lambda s: {},
+    ("POST", "/v1/candidates/{candidate_id}"): lambda s: {
+        "path": {"candidate_id": _candidate(s).id},
+        "json": {"decision": "reject"},
+    },
     ("POST", "/v1/utterances"): lambda s: {
         "json": {"symptom": "card_key_invalid", "text": "刮开的涂层把卡密刮花了认不出"}
     },

@@ -37,29 +37,72 @@ def _outcome(client: FlaskClient, token: str, body: dict[str, Any]) -> Any:
     return client.post("/v1/outcomes", json=body, headers=bearer(token))
 
 
+def _case_ids(client: FlaskClient, token: str, body: dict[str, Any], n: int) -> list[str]:
+    return [_diagnose(client, token, body)["case_id"] for _ in range(n)]
+
+
 def test_outcome_must_fit_the_graph(client: FlaskClient, tokens: dict[str, str]) -> None:
     agent = tokens["agent"]
+    (case,) = _case_ids(client, agent, {"symptom": "card_key_invalid", "order": ORDER}, 1)
     wrong_cause = _outcome(
-        client,
-        agent,
-        {"symptom": "card_key_invalid", "cause": "double_charge_gateway", "resolution": "x"},
+        client, agent, {"case_id": case, "cause": "double_charge_gateway", "resolution": "x"}
     )
     assert wrong_cause.status_code == 422
     assert wrong_cause.get_json()["error"]["details"][0]["what"] == "cause"
     wrong_fix = _outcome(
-        client,
-        agent,
-        {"symptom": "card_key_invalid", "cause": "region_lock", "resolution": "refund_order"},
+        client, agent, {"case_id": case, "cause": "region_lock", "resolution": "refund_order"}
     )
     assert wrong_fix.status_code == 422
-    no_case = _outcome(
-        client, agent, {"case_id": 999, "cause": "region_lock", "resolution": "explain_region_rule"}
-    )
+    fix = {"cause": "region_lock", "resolution": "explain_region_rule"}
+    no_case = _outcome(client, agent, {"case_id": "c" + "A" * 16, **fix})
     assert no_case.status_code == 404
-    bad = _outcome(client, agent, {"cause": "Region Lock!", "resolution": 5})
+    sequential = _outcome(client, agent, {"case_id": 1, **fix})
+    assert sequential.status_code == 400  # case ids are unguessable strings, never numbers
+    without = _outcome(client, agent, {"symptom": "card_key_invalid", **fix})
+    assert without.status_code == 400  # an outcome needs a filed case
+    assert without.get_json()["error"]["details"][0]["field"] == "case_id"
+    bad = _outcome(client, agent, {"case_id": case, "cause": "Region Lock!", "resolution": 5})
     assert bad.status_code == 400
     fields = {d["field"] for d in bad.get_json()["error"]["details"]}
     assert {"cause", "resolution"} <= fields
+
+
+def test_repeated_outcomes_cannot_poison_and_a_senior_reverts(
+    client: FlaskClient, tokens: dict[str, str]
+) -> None:
+    """Finding: 60 outcomes "malicious_claim" with an agent token, no case needed, made
+    every "card key invalid" diagnosis a suspected fraud. Now a case counts once."""
+    agent, senior = tokens["agent"], tokens["senior"]
+    ambiguous = {"symptom": "card_key_invalid", "order": {"order_no": "A1"}}
+    before = _diagnose(client, agent, ambiguous)["causes"][0]["id"]
+    assert before != "malicious_claim"
+    (case,) = _case_ids(client, agent, ambiguous, 1)
+    poison = {
+        "case_id": case,
+        "cause": "malicious_claim",
+        "resolution": "neutral_reply_with_record",
+    }
+    for _ in range(30):
+        response = _outcome(client, agent, poison)
+        assert response.status_code == 201, response.get_json()
+    priors = {p["cause"]: p for p in response.get_json()["priors"]}
+    assert priors["malicious_claim"]["confirmed_cases"] == 1
+    assert _diagnose(client, agent, ambiguous)["causes"][0]["id"] == before
+    outcome_id = response.get_json()["outcome"]["id"]
+    assert (
+        client.post(f"/v1/outcomes/{outcome_id}/revert", headers=bearer(agent)).status_code == 403
+    )
+    undone = client.post(f"/v1/outcomes/{outcome_id}/revert", headers=bearer(senior))
+    assert undone.status_code == 200, undone.get_json()
+    assert undone.get_json()["outcome"]["state"] == "reverted"
+    assert undone.get_json()["outcome"]["changed_by"] == "t-senior (senior)"
+    priors = {p["cause"]: p for p in undone.get_json()["priors"]}
+    assert priors["malicious_claim"]["confirmed_cases"] == 0
+    again = client.post(f"/v1/outcomes/{outcome_id}/revert", headers=bearer(senior))
+    assert again.status_code == 404
+    listed = client.get("/v1/outcomes", headers=bearer(senior)).get_json()["outcomes"]
+    assert [o["state"] for o in listed] == ["revised"] * 29 + ["reverted"]
+    assert {o["case_id"] for o in listed} == {case}
 
 
 def test_confirmed_outcomes_teach_the_priors(client: FlaskClient, tokens: dict[str, str]) -> None:
@@ -70,8 +113,7 @@ def test_confirmed_outcomes_teach_the_priors(client: FlaskClient, tokens: dict[s
     assert before["causes"][0]["id"] == "paste_format_error"
     region = next(c for c in before["causes"] if c["id"] == "region_lock")
     assert region["confirmed_cases"] == 0 and region["prior"] == region["authored_prior"]
-    case_id = before["case_id"]
-    for i in range(6):
+    for i, case_id in enumerate([before["case_id"], *_case_ids(client, agent, ambiguous, 5)]):
         body = {"cause": "region_lock", "resolution": "explain_region_rule", "note": f"n{i}"}
         response = _outcome(client, agent, {"case_id": case_id, **body})
         assert response.status_code == 201, response.get_json()
@@ -79,10 +121,12 @@ def test_confirmed_outcomes_teach_the_priors(client: FlaskClient, tokens: dict[s
     assert priors["region_lock"]["confirmed_cases"] == 6
     assert priors["region_lock"]["learned_prior"] > priors["paste_format_error"]["learned_prior"]
     # Outcomes of another symptom do not move this one.
+    (other,) = _case_ids(client, agent, {"symptom": "card_key_reported_used"}, 1)
     _outcome(
         client,
         agent,
         {
+            "case_id": other,
             "symptom": "card_key_reported_used",
             "cause": "card_redeemed_by_other",
             "resolution": "supplier_verified_reissue",
@@ -111,20 +155,27 @@ def test_similar_past_cases_same_product_or_supplier(
     assert first["similar_cases"] == []
     leader = first["causes"][0]["id"]
     fix = first["resolution"]["id"]
-    for i in range(4):
+    notes = ["case 0", "case 1", "case 2", "换了卡密 KM20261122009 给客户 13800001111"]
+    for case_id, note in zip(
+        [first["case_id"], *_case_ids(client, agent, body, 3)], notes, strict=True
+    ):
         response = _outcome(
-            client,
-            agent,
-            {"case_id": first["case_id"], "cause": leader, "resolution": fix, "note": f"case {i}"},
+            client, agent, {"case_id": case_id, "cause": leader, "resolution": fix, "note": note}
         )
         assert response.status_code == 201
         assert response.get_json()["outcome"]["product"] == "steam-wallet-100-us"
         assert response.get_json()["outcome"]["supplier"] == "sup_steam"  # alias → system id
+    seen = _diagnose(client, tokens["senior"], body)["similar_cases"]
+    assert len(seen) == 3  # up to three, newest first
+    assert [s["note"] for s in seen] == [notes[3], "case 2", "case 1"]
+    assert seen[0]["same"] == ["product", "supplier"] and seen[0]["order_no"] == "D20261122001"
+    assert seen[0]["supplier"] == "sup_steam"
+    # An agent learns how others solved it, not whose order or which supplier it was.
     again = _diagnose(client, agent, body)
     similar = again["similar_cases"]
-    assert len(similar) == 3  # up to three, newest first
-    assert [s["note"] for s in similar] == ["case 3", "case 2", "case 1"]
-    assert similar[0]["same"] == ["product", "supplier"]
+    assert [s["note"] for s in similar] == ["换了卡密 *** 给客户 ***", "case 2", "case 1"]
+    assert all("order_no" not in s and "supplier" not in s and "author" not in s for s in similar)
+    assert similar[0]["same"] == ["product"]
     assert similar[0]["resolution"]["id"] == fix and similar[0]["resolution"]["title"]
     other = {**ORDER, "product": {**ORDER["product"], "sku": "other", "supplier": "upstream"}}
     assert (
@@ -133,6 +184,24 @@ def test_similar_past_cases_same_product_or_supplier(
     )
     case = client.get(f"/v1/cases/{again['case_id']}", headers=bearer(agent)).get_json()
     assert case["symptom"] == "card_key_invalid" and case["product"] == "steam-wallet-100-us"
+    assert case["order_no"] == "D20261122001"  # the agent's own case
+
+
+def test_case_reads_are_unguessable_and_redacted_for_other_agents(
+    client: FlaskClient, tokens: dict[str, str], store: SqliteStore
+) -> None:
+    """Finding: any agent read every case by sequential id, other orders' numbers included."""
+    mine = _diagnose(client, tokens["agent"], {"symptom": "card_key_invalid", "order": ORDER})
+    ref = mine["case_id"]
+    assert isinstance(ref, str) and len(ref) == 17 and not ref[1:].isdigit()
+    other_agent = store.create_token("agent", "other")
+    assert client.get("/v1/cases/1", headers=bearer(other_agent)).status_code == 404
+    seen = client.get(f"/v1/cases/{ref}", headers=bearer(other_agent)).get_json()
+    assert seen["symptom"] == "card_key_invalid"
+    assert not {"order_no", "supplier", "author"} & set(seen)
+    senior = client.get(f"/v1/cases/{ref}", headers=bearer(tokens["senior"])).get_json()
+    assert senior["order_no"] == "D20261122001" and senior["author"] == "t-agent (agent)"
+    assert "message" not in senior
 
 
 def test_system_status_drives_diagnosis_and_reply(
@@ -238,7 +307,7 @@ def test_insights_top_lists_and_spikes(client: FlaskClient, tokens: dict[str, st
 
 def test_huge_ids_are_refused_not_crashed(client: FlaskClient, tokens: dict[str, str]) -> None:
     """Found by schemathesis: an id beyond SQLite's integers used to give a 500."""
-    body = {"case_id": 10**34, "cause": "region_lock", "resolution": "explain_region_rule"}
+    body = {"case_id": "c" * 10**4, "cause": "region_lock", "resolution": "explain_region_rule"}
     response = _outcome(client, tokens["agent"], body)
     assert response.status_code == 400
     assert response.get_json()["error"]["details"][0]["field"] == "case_id"
@@ -254,13 +323,15 @@ def test_a_solved_case_teaches_the_symptom_model(
     client: FlaskClient, tokens: dict[str, str], store: SqliteStore
 ) -> None:
     """Learning: a message the model gets wrong is right once its outcome is
-    recorded and a senior accepts the words, and nothing else changed."""
+    recorded and a senior accepts the candidate, and nothing else changed."""
     words = "我那张绿色的卡刮开以后字母看不清"
-    first = _diagnose(client, tokens["agent"], {"message": words, "order": ORDER})
+    agent, senior = tokens["agent"], tokens["senior"]
+    first = _diagnose(client, agent, {"message": words, "order": ORDER})
     assert first["symptom"]["id"] != "card_key_invalid"
+    given = _diagnose(client, agent, {"symptom": "card_key_invalid", "message": words})
     recorded = _outcome(
         client,
-        tokens["agent"],
+        agent,
         {
             "case_id": first["case_id"],
             "symptom": "card_key_invalid",
@@ -269,24 +340,60 @@ def test_a_solved_case_teaches_the_symptom_model(
         },
     )
     assert recorded.status_code == 201
-    body = {"symptom": "card_key_invalid", "text": words, "case_id": first["case_id"]}
+    offered = recorded.get_json()["candidate"]
+    assert offered["text"] == words and offered["symptom"]["id"] == "card_key_invalid"
+    assert offered["state"] == "open" and offered["case_id"] == first["case_id"]
+    # A case whose symptom was given, not read from the words, offers nothing.
+    plain = {
+        "case_id": given["case_id"],
+        "cause": "region_lock",
+        "resolution": "explain_region_rule",
+    }
+    assert _outcome(client, agent, plain).get_json()["candidate"] is None
+    queue = client.get("/v1/candidates", headers=bearer(senior)).get_json()["candidates"]
+    assert [c["id"] for c in queue] == [offered["id"]]
+    assert client.get("/v1/candidates", headers=bearer(agent)).status_code == 403
+    decide = f"/v1/candidates/{offered['id']}"
     assert (
-        client.post("/v1/utterances", json=body, headers=bearer(tokens["agent"])).status_code == 403
+        client.post(decide, json={"decision": "accept"}, headers=bearer(agent)).status_code == 403
     )
     before = store.revision()
-    taught = client.post("/v1/utterances", json=body, headers=bearer(tokens["senior"]))
-    assert taught.status_code == 201, taught.get_json()
-    assert taught.get_json()["utterance"]["source"] == f"case: {first['case_id']}"
+    taught = client.post(decide, json={"decision": "accept"}, headers=bearer(senior))
+    assert taught.status_code == 200, taught.get_json()
+    assert taught.get_json()["candidate"]["state"] == "accepted"
+    assert taught.get_json()["taught"]["utterance"]["source"] == f"case: {first['case_id']}"
     changes = store.changes(before + 1)
     assert [(c.action, c.kind, c.key) for c in changes] == [
         ("update", "node", "corpus_card_key_invalid")
     ]
-    again = _diagnose(client, tokens["agent"], {"message": words, "order": ORDER})
+    again = _diagnose(client, agent, {"message": words, "order": ORDER})
     assert again["symptom"]["id"] == "card_key_invalid"
-    twice = client.post("/v1/utterances", json=body, headers=bearer(tokens["senior"]))
-    assert twice.status_code == 422  # lint: the corpus already holds these words
+    twice = client.post(decide, json={"decision": "accept"}, headers=bearer(senior))
+    assert twice.status_code == 404  # decided once
+    body = {"symptom": "card_key_invalid", "text": words, "case_id": first["case_id"]}
+    dup = client.post("/v1/utterances", json=body, headers=bearer(senior))
+    assert dup.status_code == 422  # lint: the corpus already holds these words
     unknown = {"symptom": "card_key_invalidd", "text": "x y"}
-    assert (
-        client.post("/v1/utterances", json=unknown, headers=bearer(tokens["senior"])).status_code
-        == 422
+    assert client.post("/v1/utterances", json=unknown, headers=bearer(senior)).status_code == 422
+
+
+def test_a_rejected_candidate_teaches_nothing(
+    client: FlaskClient, tokens: dict[str, str], store: SqliteStore
+) -> None:
+    agent, senior = tokens["agent"], tokens["senior"]
+    first = _diagnose(
+        client, agent, {"message": "你们这什么破店 我订单号 D1234567", "order": ORDER}
     )
+    outcome = {"case_id": first["case_id"], "symptom": "card_key_invalid"}
+    fix = {"cause": "region_lock", "resolution": "explain_region_rule"}
+    offered = _outcome(client, agent, {**outcome, **fix}).get_json()["candidate"]
+    before = store.revision()
+    no = client.post(
+        f"/v1/candidates/{offered['id']}", json={"decision": "reject"}, headers=bearer(senior)
+    )
+    assert no.status_code == 200 and no.get_json()["candidate"]["state"] == "rejected"
+    assert no.get_json()["taught"] is None and store.revision() == before
+    bad = client.post(
+        f"/v1/candidates/{offered['id']}", json={"decision": "maybe"}, headers=bearer(senior)
+    )
+    assert bad.status_code == 400

@@ -178,7 +178,7 @@ def test_cli_diagnose_prints_the_same_answer(
     assert main(["diagnose", "--db", str(db), "--case", str(case_file)]) == 0
     printed = json.loads(capsys.readouterr().out)
     over_http = _post(served, case["request"]).get_json()
-    assert isinstance(over_http.pop("case_id"), int)  # the server files the case; the CLI not
+    assert isinstance(over_http.pop("case_id"), str)  # the server files the case; the CLI not
     assert printed == over_http
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"message": "x", "order": {"status": "nope"}}), encoding="utf-8")

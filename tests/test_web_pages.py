@@ -3,6 +3,7 @@ the editor's field mapping and practice scoring."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -22,11 +23,11 @@ from web.i18n import LABELS
 from .conftest import SHARED
 
 
-def _client(store: SqliteStore, role: str, csrf: bool = False) -> FlaskClient:
+def _client(store: SqliteStore, role: str, csrf: bool = False, name: str = "") -> FlaskClient:
     app = create_app({"KGDIAG_DB": str(store.path), "WTF_CSRF_ENABLED": csrf})
     client = app.test_client()
     if role:
-        token = store.create_token(role, f"pages-{role}")
+        token = store.create_token(role, name or f"pages-{role}")
         with client.session_transaction() as session:
             session["token"] = token
     return client
@@ -281,3 +282,24 @@ def test_every_node_type_has_a_page_label() -> None:
 
     for node_type in graph_schema()["node_types"]:
         assert set(LABELS[f"type_{node_type}"]) == {"zh", "en"}
+
+
+def test_the_console_files_a_case_unless_it_is_the_agents_own(store: SqliteStore) -> None:
+    """Finding: posting any case_id let the console skip filing a case."""
+    first, second = _client(store, "agent"), _client(store, "agent", name="other")
+    order = json.dumps({"order_no": "W1"})
+    form = {"order": order, "message": "卡密无效", "source": "facts"}
+    first.post("/", data=form)
+    (mine,) = store.records.cases(since="2000", until="9999")
+    first.post("/", data={**form, "case_id": mine.ref, "evidence": "{}"})
+    assert len(store.records.cases(since="2000", until="9999")) == 1  # re-diagnosed, same case
+    for forged in (mine.ref, "7", "cAAAAAAAAAAAAAAAA"):
+        second.post("/", data={**form, "case_id": forged})
+    cases = store.records.cases(since="2000", until="9999")
+    assert len(cases) == 4 and cases[0].author != cases[-1].author
+    pair = f"region_lock|{_first_fix(store, 'region_lock')}"
+    page = second.post(
+        "/outcome", data={"case_id": mine.ref, "pair": pair}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "结果未保存" in page
+    assert store.records.case_outcome(mine.id) is None

@@ -19,6 +19,7 @@ from api.common import settings, store, token_author
 from diagnostics.casework import diagnose_case, record_outcome
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound
+from graph.records import CaseRecord
 from graph.snapshot import Snapshot
 from graph.store import TokenInfo
 from schema.problems import too_deep
@@ -127,6 +128,11 @@ def console(who: TokenInfo) -> ResponseReturnValue:
     if request.method == "POST":
         body, problems = _body(form, evidence)
         if not problems:
+            # A case is filed once: the same agent re-diagnosing it with evidence
+            # keeps its case. Any other case_id (forged, another agent's) files anew.
+            filed = _own_case(form["case_id"], token_author(who))
+            if filed is None:
+                form["case_id"] = ""
             try:
                 answer = diagnose_case(
                     store(),
@@ -134,7 +140,7 @@ def console(who: TokenInfo) -> ResponseReturnValue:
                     role=who.role,
                     author=token_author(who),
                     settings=settings(),
-                    record=not form["case_id"],
+                    record=filed is None,
                 )
             except RequestInvalid as err:
                 problems = [f"{p.path}: {p.message}" for p in err.problems]
@@ -156,18 +162,24 @@ def console(who: TokenInfo) -> ResponseReturnValue:
     )
 
 
+def _own_case(ref: str, author: str) -> CaseRecord | None:
+    """The filed case ``ref`` if this agent filed it (forms are not trusted)."""
+    case = store().records.case_by_ref(ref) if ref and len(ref) <= 40 else None
+    return case if case is not None and case.author == author else None
+
+
 @pages.post("/outcome")
 @page_role("agent")
 def outcome(who: TokenInfo) -> ResponseReturnValue:
     """File how the case ended (the confirmed cause and the resolution used)."""
     cause, _, resolution = request.form.get("pair", "").partition("|")
     body: dict[str, Any] = {"cause": cause, "resolution": resolution}
-    case_id = request.form.get("case_id", "")
-    if case_id.isdigit() and len(case_id) < 16:
-        body["case_id"] = int(case_id)
+    body["case_id"] = request.form.get("case_id", "")[:40]
     if request.form.get("note", "").strip():
         body["note"] = request.form["note"].strip()[:2000]
     try:
+        if _own_case(body["case_id"], token_author(who)) is None:
+            raise NotFound(t("outcome_no_case"))
         record_outcome(store(), body, author=token_author(who), settings=settings())
     except (ChangeSetInvalid, NotFound) as err:
         flash(f"{t('outcome_refused')}: {err}", "error")

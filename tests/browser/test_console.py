@@ -31,7 +31,7 @@ def test_agent_diagnoses_an_example_and_copies_the_reply(
     assert page.evaluate("navigator.clipboard.readText()") == reply
     screenshot(page, "console")
     case_id = page.locator("#case-id").inner_text()
-    assert store.records.get_case(int(case_id)) is not None
+    assert store.records.case_by_ref(case_id) is not None
 
     page.click("#lang-switch")
     assert page.locator("#diagnose").inner_text() == "Diagnose"
@@ -59,7 +59,7 @@ def test_a_recorded_check_re_ranks_and_the_outcome_is_filed(
     after = _percent(page, "refund_in_transit"), _percent(page, "refunded_to_balance")
     assert after[0] < before[0] and after[1] > before[1]
     assert page.locator("#case-id").inner_text() == case_id  # the same case, not a new one
-    assert [c.id for c in store.records.cases(since="2000", until="9999")] == [int(case_id)]
+    assert [c.ref for c in store.records.cases(since="2000", until="9999")] == [case_id]
 
     page.select_option("#pair", index=0)
     chosen = page.locator("#pair").input_value()
@@ -67,8 +67,10 @@ def test_a_recorded_check_re_ranks_and_the_outcome_is_filed(
     page.click("#save-outcome")
     assert "已记录" in page.locator(".flash.ok").inner_text()
     outcomes = store.records.outcomes(since="2000", until="9999")
+    filed = store.records.case_by_ref(case_id)
+    assert filed is not None
     assert [(o.case_id, f"{o.cause}|{o.resolution}", o.note) for o in outcomes] == [
-        (int(case_id), chosen, "退到了余额，已告知客户")
+        (filed.id, chosen, "退到了余额，已告知客户")
     ]
 
 
