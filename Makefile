@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The runtime install: a plain (non-editable) install, as a shop would deploy it.
-$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics schema seed api adapters web -type f -not -path '*/__pycache__/*')
+$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics casework schema seed api adapters web -type f -not -path '*/__pycache__/*')
 	$(BIN)/pip install --quiet .
 	rm -f $(VENV)/.test-installed
 	touch $@

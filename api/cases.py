@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, g, jsonify
 
-from diagnostics.casework import diagnose_case, record_outcome, teach_utterance
+from casework import diagnose_case, record_outcome, teach_utterance
 from diagnostics.conditions import parse_time
 from graph.errors import NotFound
 

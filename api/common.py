@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g
 
-from diagnostics.casework import Settings
+from casework import Settings
 from diagnostics.conditions import parse_time
 from diagnostics.timezone import shop_zone
 from graph.store import GraphStore, TokenInfo

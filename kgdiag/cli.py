@@ -206,7 +206,7 @@ def _read_case(path: str) -> object:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    from diagnostics.casework import Settings, diagnose_case
+    from casework import Settings, diagnose_case
     from diagnostics.engine import RequestInvalid
     from diagnostics.timezone import DEFAULT_ZONE, shop_zone
 

@@ -16,7 +16,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from api.common import settings, store, token_author
-from diagnostics.casework import diagnose_case, record_outcome
+from casework import diagnose_case, record_outcome
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound
 from graph.snapshot import Snapshot

@@ -16,7 +16,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from api.common import settings, store
-from diagnostics.casework import knowledge_of
+from casework import knowledge_of
 from diagnostics.practice import Board, Scenario, board, score
 from graph.errors import NotFound
 from graph.records import now_text
