@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+import diagnostics  # noqa: F401  (installs the engine's content checks for validation)
 from api.settings import SETTINGS
 from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
 from graph.lint import lint_content

@@ -1,0 +1,48 @@
+"""The packages' imports point down only: kgdiag > api, web > casework >
+diagnostics, adapters > graph > seed > schema (README, "Architecture")."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _loaded_after(statement: str) -> set[str]:
+    """Top-level modules a fresh interpreter has loaded after ``statement``."""
+    probe = f"import sys\n{statement}\nprint(' '.join(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return {name.split(".")[0] for name in done.stdout.split()}
+
+
+def test_the_store_layer_loads_no_engine() -> None:
+    """Importing the store's errors once loaded CEL, Jinja and seven engine modules."""
+    loaded = _loaded_after("import graph.errors, graph.store, graph.lint, schema.validate")
+    assert not loaded & {"diagnostics", "casework", "api", "web", "cel", "celpy", "jinja2"}
+
+
+def test_validation_without_the_engines_checks_is_an_error_not_a_pass() -> None:
+    """A condition no judge has seen must never count as valid."""
+    probe = (
+        "from schema.validate import validate_node\n"
+        "try:\n"
+        "    validate_node('Symptom', {'id': 's', 'fits_order': 'order.status =='})\n"
+        "except RuntimeError as err:\n"
+        "    print('refused:', err)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.startswith("refused: no content checks installed")
+
+
+def test_importing_the_engine_installs_its_checks() -> None:
+    import diagnostics  # noqa: F401
+    from schema.validate import validate_node
+
+    found = validate_node("Check", {"id": "c", "builtin": "no_such_builtin"})
+    assert any(f.what == "builtin" and "unknown built-in" in f.why for f in found)
