@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 # The runtime install: a plain (non-editable) install, as a shop would deploy it.
-$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics casework schema seed api adapters web -type f -not -path '*/__pycache__/*')
+$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics casework appstate schema seed api adapters web -type f -not -path '*/__pycache__/*')
 	$(BIN)/pip install --quiet .
 	rm -f $(VENV)/.test-installed
 	touch $@
@@ -36,6 +36,7 @@ $(VENV)/.test-installed: pyproject.toml $(BIN)/python
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy

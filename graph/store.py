@@ -33,6 +33,7 @@ __all__ = [
     "new_token",
     "open_store",
     "revert_changes",
+    "role_allows",
 ]
 
 Role = Literal["agent", "senior", "admin", "monitor"]
@@ -41,6 +42,21 @@ ROLES: tuple[Role, ...] = ("agent", "senior", "admin")
 TOKEN_ROLES: tuple[Role, ...] = (*ROLES, "monitor")
 """``monitor`` is a machine's token (a monitoring webhook): it may only report
 system status, and no person's role includes it."""
+
+
+def role_allows(held: str, needed: str, also: tuple[str, ...] = ()) -> bool:
+    """Whether a token of role ``held`` may do what needs ``needed`` (or one of ``also``).
+
+    The one role rule, for the API's endpoints and the pages alike.
+
+    >>> role_allows("senior", "agent"), role_allows("agent", "senior")
+    (True, False)
+    >>> role_allows("monitor", "admin", also=("monitor",))
+    True
+    """
+    if held in also:
+        return True
+    return held in ROLES and ROLES.index(held) >= ROLES.index(needed)
 
 
 @dataclass(frozen=True)

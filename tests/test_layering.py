@@ -1,11 +1,13 @@
-"""The packages' imports point down only: kgdiag > api, web > casework >
-diagnostics, adapters > graph > seed > schema (README, "Architecture")."""
+"""The packages' imports point down only (README, "Architecture"; the layers
+are the import-linter contract in pyproject.toml)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,3 +48,28 @@ def test_importing_the_engine_installs_its_checks() -> None:
 
     found = validate_node("Check", {"id": "c", "builtin": "no_such_builtin"})
     assert any(f.what == "builtin" and "unknown built-in" in f.why for f in found)
+
+
+def _pyproject() -> dict[str, Any]:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def test_every_shipped_package_is_in_the_layers() -> None:
+    """A new package outside the contract would escape it unseen."""
+    project = _pyproject()
+    shipped = set(project["tool"]["setuptools"]["packages"])
+    contract = project["tool"]["importlinter"]["contracts"][0]
+    layered = {name.strip() for layer in contract["layers"] for name in layer.split("|")}
+    assert shipped <= layered
+    assert set(project["tool"]["importlinter"]["root_packages"]) == layered
+
+
+def test_the_import_contract_holds() -> None:
+    """import-linter's layers contract (pyproject.toml): imports point down only."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    done = subprocess.run(
+        [str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "1 kept, 0 broken" in done.stdout

@@ -16,7 +16,7 @@ from typing import Any
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from api.common import settings, store
+from appstate import settings, store
 from casework import knowledge_of
 from diagnostics.browse import paths
 from graph.errors import NotFound
