@@ -3,6 +3,7 @@ are the import-linter contract in pyproject.toml)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -73,3 +74,18 @@ def test_the_import_contract_holds() -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:]
     assert "1 kept, 0 broken" in done.stdout
+
+
+def test_no_module_reaches_into_a_snapshots_networkx_graph() -> None:
+    """Only ``graph.snapshot`` touches the frozen DiGraph; the rest asks the snapshot."""
+    reach = re.compile(r"\b(snap|snapshot|draft_snapshot)\.graph\b")
+    packages = _pyproject()["tool"]["importlinter"]["root_packages"]
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for package in packages
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if path != ROOT / "graph" / "snapshot.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if reach.search(line)
+    ]
+    assert found == []
