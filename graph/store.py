@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from schema.validate import Finding
 
@@ -147,6 +147,21 @@ class GraphStore(Protocol):
     def list_tokens(self) -> list[TokenInfo]: ...
 
     def close(self) -> None: ...
+
+    # Migration (``kgdiag migrate``, :mod:`graph.migrate`): a store exports and
+    # imports itself row for row, so a move between backends loses nothing.
+
+    def import_revision(self, info: RevisionInfo, changes: list[Change]) -> None:
+        """Write another store's revision verbatim: its author, time, message, changes."""
+        ...
+
+    def raw_tokens(self) -> list[dict[str, Any]]:
+        """Every token row, hashes included (never a token itself)."""
+        ...
+
+    def import_tokens(self, rows: list[dict[str, Any]]) -> None:
+        """Insert another store's token rows with their ids (none may exist yet)."""
+        ...
 
 
 def check_new_token(role: str, name: str) -> None:

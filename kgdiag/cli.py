@@ -90,7 +90,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     source = open_store(args.source)
     target = open_store(args.target, create=True)
-    report = migrate(source, target)  # type: ignore[arg-type]
+    report = migrate(source, target)
     print(
         f"migrated {args.source} → {args.target}: "
         + ", ".join(f"{n} {k}" for k, n in report.items())
