@@ -44,6 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Asia/Shanghai",
         "the shop's IANA time zone: times in answers, replies and pages are in it, with the offset",
     ),
+    Setting(
+        "KGDIAG_LOG_LEVEL",
+        str,
+        "INFO",
+        "the least level logged to stderr (DEBUG, INFO, WARNING, ERROR); INFO logs every request",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
     Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
 )

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 import diagnostics  # noqa: F401  (installs the engine's content checks for validation)
+from api.logs import configure_logging
 from api.settings import SETTINGS
 from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
 from graph.lint import lint_content
@@ -380,6 +381,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Warnings (a fallback taken) to stderr; `kgdiag serve` reconfigures at its level.
+    configure_logging(os.environ.get("KGDIAG_LOG_LEVEL", "WARNING"))
     try:
         code: int = args.func(args)
     except ChangeSetInvalid as err:

@@ -8,6 +8,7 @@ page can never allow what the endpoint behind it refuses.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -23,6 +24,8 @@ from graph.store import TokenInfo, role_allows
 from .i18n import page_lang, t
 
 __all__ = ["current_user", "page_role", "pages"]
+
+_log = logging.getLogger(__name__)
 
 pages = Blueprint(
     "pages",
@@ -82,6 +85,7 @@ def local_time(value: Any) -> str:
     try:
         moment = parse_time(str(value))
     except ValueError:
+        _log.warning("a time the page shows is not RFC 3339: shown as it is")
         return str(value)
     local = moment.astimezone(settings().zone)
     return f"{local:%Y-%m-%d %H:%M}{zone_label(local, 'en')}"
