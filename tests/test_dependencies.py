@@ -110,3 +110,28 @@ def test_the_date_time_plugin_is_in_place() -> None:
     checker = FormatChecker()
     assert "date-time" in checker.checkers
     assert not checker.conforms("2026-13-45T99:00:00Z", "date-time")
+
+
+def _pinned() -> dict[str, str]:
+    pins: dict[str, str] = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"requirements.lock: {line!r} is not pinned with =="
+            pins[_name(name)] = version
+    return pins
+
+
+def test_every_runtime_and_test_dependency_is_pinned_in_the_lock() -> None:
+    """A dependency added to pyproject without `make lock` would install unpinned."""
+    assert _declared("test") - set(_pinned()) == set()
+
+
+def test_every_make_install_takes_the_lock_as_constraints() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    installs = [line for line in makefile.splitlines() if re.search(r"pip install .*['.]", line)]
+    ours = [line for line in installs if "lock-venv" not in line and "--upgrade pip" not in line]
+    assert len(ours) >= 3  # run, test and bench installs
+    assert all("-c $(LOCK)" in line for line in ours), ours
+    assert "LOCK := requirements.lock" in makefile
