@@ -6,15 +6,21 @@ DB     ?= var/kgdiag.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck venv clean browser cypher-lint bench bench-tools
+.PHONY: run test lint typecheck venv clean browser cypher-lint bench bench-tools lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# requirements.lock pins every runtime and test dependency; each install below
+# takes it as constraints (-c), so every machine and CI get the versions that
+# were tested. `make lock` refreshes it (after editing pyproject.toml's
+# dependencies, or to take newer versions), from a fresh venv, never this one.
+LOCK := requirements.lock
+
 # The runtime install: a plain (non-editable) install, as a shop would deploy it.
-$(VENV)/.run-installed: pyproject.toml $(BIN)/python $(shell find kgdiag graph diagnostics schema seed api adapters web -type f -not -path '*/__pycache__/*')
-	$(BIN)/pip install --quiet .
+$(VENV)/.run-installed: pyproject.toml $(LOCK) $(BIN)/python $(shell find kgdiag graph diagnostics casework appstate schema seed api adapters web -type f -not -path '*/__pycache__/*')
+	$(BIN)/pip install --quiet -c $(LOCK) .
 	rm -f $(VENV)/.test-installed
 	touch $@
 
@@ -28,14 +34,15 @@ run: $(VENV)/.run-installed
 	$(BIN)/kgdiag serve --db "$(DB)" --host $(HOST) --port $(PORT)
 
 # The test install is editable so tests run the working tree.
-$(VENV)/.test-installed: pyproject.toml $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.test-installed: pyproject.toml $(LOCK) $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test]'
 	rm -f $(VENV)/.run-installed
 	touch $@
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
@@ -66,7 +73,7 @@ test: $(VENV)/.test-installed lint typecheck cypher-lint browser
 # Not part of make test: numbers, not pass/fail (build/bench/report.md).
 # pgmpy (the peer) comes with the bench extra; wrk from Debian where we are root.
 $(VENV)/.bench-installed: pyproject.toml $(VENV)/.test-installed
-	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test,bench]'
 	touch $@
 
 bench-tools:
@@ -79,6 +86,16 @@ bench-tools:
 
 bench: $(VENV)/.bench-installed bench-tools
 	$(BIN)/python -m bench.run
+
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet --upgrade pip
+	build/lock-venv/bin/pip install --quiet '.[test]'
+	{ echo "# Pinned runtime and test dependencies: written by \`make lock\` (pip freeze"; \
+	  echo "# of a fresh venv with kgdiag[test]); every make install uses it with -c."; \
+	  build/lock-venv/bin/pip freeze --exclude kgdiag; } > $(LOCK)
+	rm -rf build/lock-venv
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache tools/cypher-lint/node_modules

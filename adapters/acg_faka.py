@@ -12,6 +12,7 @@ payment time leave the order unpaid when the upstream purchase fails, so
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo
 from .common import integer, key_lines, local_time, number, text
 
 __all__ = ["DEVICES", "SOLD_OUT", "order_facts"]
+
+_log = logging.getLogger(__name__)
 
 DEVICES: Mapping[int, str] = {0: "pc", 1: "android", 2: "ios", 3: "ios"}
 SOLD_OUT = "抢走了商品"
@@ -29,6 +32,7 @@ def _widget_account(widget: str) -> str | None:
     try:
         data = json.loads(widget) if widget.strip() else None
     except json.JSONDecodeError:
+        _log.warning("acg-faka widget is not JSON: no charge account taken from it")
         return None
     values = data.values() if isinstance(data, Mapping) else data if isinstance(data, list) else []
     for value in values:

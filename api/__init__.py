@@ -8,6 +8,7 @@ shared by its threads.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import time
@@ -27,9 +28,12 @@ from graph.store import open_store
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
 from .errors import register_error_handlers
+from .logs import configure_logging, log_requests
 from .settings import SETTINGS
 
 __all__ = ["create_app"]
+
+_log = logging.getLogger(__name__)
 
 
 class _JsonProvider(OrjsonProvider):
@@ -49,6 +53,7 @@ class _JsonProvider(OrjsonProvider):
         try:
             return super().dumps(obj, **kwargs)
         except TypeError:  # past orjson: an integer beyond 64 bits (a huge id echoed back)
+            _log.warning("orjson could not encode an answer; the standard encoder did")
             return self._standard.dumps(obj, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
@@ -67,6 +72,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config[setting.name] = setting.default if raw is None else setting.kind(raw)
     if test_config is not None:
         app.config.from_mapping(test_config)
+    configure_logging(str(app.config["KGDIAG_LOG_LEVEL"]))
+    log_requests(app)  # first, so a request refused early is logged too
     # Bodies over this size get 413 before they are read.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["KGDIAG_MAX_BODY_BYTES"])
     shop_zone(str(app.config["KGDIAG_TIMEZONE"]))  # a wrong zone stops the start, named

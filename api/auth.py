@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
-from graph.store import ROLES
+from graph.store import ROLES, role_allows
 
 from .errors import ApiError
 
@@ -27,13 +27,6 @@ def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def role_allows(held: str, needed: str, also: tuple[str, ...] = ()) -> bool:
-    """Whether a token of role ``held`` may do what needs ``needed`` (or one of ``also``)."""
-    if held in also:
-        return True
-    return held in ROLES and ROLES.index(held) >= ROLES.index(needed)
 
 
 def requires(role: str, also: tuple[str, ...] = ()) -> Callable[[F], F]:

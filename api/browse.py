@@ -46,21 +46,15 @@ def list_symptoms() -> Response:
 
 
 def _edge_list(snap: Snapshot, node_id: str, outgoing: bool) -> list[dict[str, Any]]:
-    graph_edges = (
-        snap.graph.out_edges(node_id, data=True)
-        if outgoing
-        else snap.graph.in_edges(node_id, data=True)
-    )
     items = []
-    for source, target, attrs in graph_edges:
-        other = target if outgoing else source
+    for edge_type, other, data in snap.edges_at(node_id, outgoing=outgoing):
         items.append(
             {
-                "type": attrs["type"],
+                "type": edge_type,
                 "id": other,
                 "node_type": snap.node_type(other),
                 "title": thaw(snap.node(other).get("title")),
-                **thaw(attrs["data"]),
+                **thaw(data),
             }
         )
     return sorted(items, key=lambda item: (item["type"], item["id"]))
@@ -78,7 +72,7 @@ def get_node(node_id: str) -> Response:
     """The node's fields, its outgoing and incoming edges with the other end's title."""
     snap = store().snapshot()
     if not snap.has_node(node_id):
-        near = near_ids(node_id, list(snap.graph.nodes))
+        near = near_ids(node_id, [node for node, _ in snap.nodes()])
         raise ApiError(
             404, "not_found", f"no node {node_id!r}", [{"field": "node_id", "near": near}]
         )

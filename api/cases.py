@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, g, jsonify
 
-from diagnostics.casework import (
+from casework import (
     candidate_list,
     case_view,
     decide_candidate,

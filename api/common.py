@@ -1,4 +1,5 @@
-"""What every route module shares: the blueprints, the store, the settings, ETags."""
+"""What every route module shares: the blueprints, ETags, time windows; the store and
+the settings (from ``appstate``, which the pages share too)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, g
 
-from diagnostics.casework import Settings
+from appstate import settings, store, token_author
 from diagnostics.conditions import parse_time
-from diagnostics.timezone import shop_zone
-from graph.store import GraphStore, TokenInfo
 
 __all__ = [
     "author",
@@ -21,37 +20,12 @@ __all__ = [
     "store",
     "tagged",
     "time_window",
+    "token_author",
     "v1",
 ]
 
 health = Blueprint("health", __name__)
 v1 = Blueprint("v1", __name__, url_prefix="/v1")
-
-
-def store() -> GraphStore:
-    """The process's store (one per gunicorn worker, shared by its threads)."""
-    found: GraphStore = current_app.extensions["kgdiag_store"]
-    return found
-
-
-def settings() -> Settings:
-    """How far records are trusted, from the app's configuration."""
-    config = current_app.config
-    return Settings(
-        status_max_age=timedelta(minutes=float(config["KGDIAG_STATUS_MAX_AGE_MINUTES"])),
-        prior_weight=float(config["KGDIAG_PRIOR_WEIGHT"]),
-        zone=shop_zone(str(config["KGDIAG_TIMEZONE"])),
-        retention=_days(float(config["KGDIAG_RETENTION_DAYS"])),
-    )
-
-
-def _days(days: float) -> timedelta | None:
-    return timedelta(days=days) if days > 0 else None
-
-
-def token_author(token: TokenInfo) -> str:
-    """A token as the audit log and the records name its holder: name and role."""
-    return f"{token.name} ({token.role})"
 
 
 def author() -> str:

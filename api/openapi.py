@@ -12,6 +12,7 @@ import copy
 import re
 from functools import cache
 from http import HTTPStatus
+from importlib.metadata import version
 from typing import Any
 
 from flask import Response, jsonify
@@ -143,8 +144,6 @@ def _operation(item: Endpoint) -> dict[str, Any]:
 @cache
 def openapi_document() -> dict[str, Any]:
     """The whole document (built once per process; endpoints never change at runtime)."""
-    from kgdiag import __version__
-
     paths: dict[str, dict[str, Any]] = {}
     for item in ENDPOINTS:
         paths.setdefault(item.path, {})[item.method.lower()] = _operation(item)
@@ -152,7 +151,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "kgdiag",
-            "version": __version__,
+            "version": version("kgdiag"),  # the installed distribution's
             "description": "Knowledge-graph diagnosis for card-shop after-sales teams. "
             "Every error has the shape {error: {code, message, details}}.",
         },

@@ -51,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
         "cases, outcomes, candidate words and old statuses older than this are purged"
         " (hourly; 0 keeps them for ever)",
     ),
+    Setting(
+        "KGDIAG_LOG_LEVEL",
+        str,
+        "INFO",
+        "the least level logged to stderr (DEBUG, INFO, WARNING, ERROR); INFO logs every request",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
     Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from diagnostics.casework import status_view
+from casework import status_view
 from diagnostics.matching import near_ids
 from diagnostics.systems import canonical_system
 from graph.snapshot import Snapshot, thaw

@@ -39,8 +39,7 @@ class _Entry:
 def _index(snapshot: Snapshot) -> tuple[_Entry, ...]:
     def build(snap: Snapshot) -> tuple[_Entry, ...]:
         entries = []
-        for node_id, attrs in snap.graph.nodes(data=True):
-            data = attrs["data"]
+        for node_id, data in snap.nodes():
             for lang in ("zh", "en"):
                 title = (data.get("title") or {}).get(lang)
                 if title:

@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -573,6 +574,26 @@ def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
     try:
         program, cel_context = context.program_for(cond)
         result = program.execute(cel_context)
-    except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError):
+    except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError) as err:
+        _log_unknown(cond, err)
         return None
     return result if isinstance(result, bool) else None
+
+
+_log = logging.getLogger(__name__)
+
+
+def _log_unknown(cond: Condition, err: Exception) -> None:
+    """A condition that raised is unknown: a missing fact (KeyError, IndexError,
+    or an order field bound as a variable that is absent) is the usual,
+    designed case (debug); anything else is a condition the data broke, a
+    warning. The source is the graph's; the facts are never logged."""
+    missing = isinstance(err, KeyError | IndexError) or (
+        isinstance(err, RuntimeError) and str(err).startswith("Undefined variable")
+    )
+    _log.log(
+        logging.DEBUG if missing else logging.WARNING,
+        "condition %r raised %s: the check is unknown",
+        cond.source[:200],
+        type(err).__name__,
+    )

@@ -48,8 +48,8 @@ def _keys(snapshot: Snapshot) -> tuple[SystemKeys, bool]:
     def build(snap: Snapshot) -> tuple[SystemKeys, bool]:
         found: set[tuple[str, ...]] = set()
         other = False
-        sources = [attrs["data"] for _, attrs in snap.graph.nodes(data=True)]
-        sources += [attrs["data"] for _, _, attrs in snap.graph.edges(data=True)]
+        sources = [data for _, data in snap.nodes()]
+        sources += [data for _, _, _, data in snap.edges()]
         for data in sources:
             for field in ("fails_when", "fits_order", "when"):
                 source = data.get(field)

@@ -18,6 +18,7 @@ customer replies.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any
@@ -210,9 +211,10 @@ def _by_jinja(text: str, variables: Mapping[str, Any]) -> str:
             allowed[name] = value
     try:
         return _compiled(text).render(allowed)
-    except (TemplateError, ArithmeticError, TypeError, ValueError):
+    except (TemplateError, ArithmeticError, TypeError, ValueError) as err:
         # Edits are checked before they are written, so this is a last line of
         # defence: a template that still fails leaves a gap, never a crash.
+        _log.warning("template %r raised %s: left a gap", text[:120], type(err).__name__)
         return f"{_MARK}template{_MARK}"
 
 
@@ -265,3 +267,6 @@ def _substitute(pieces: _Pieces, variables: Mapping[str, Any]) -> str:
 def missing_marks(text: str) -> bool:
     """True when rendered ``text`` still has a gap for the agent to fill."""
     return "【待补充：" in text or "[to fill in: " in text
+
+
+_log = logging.getLogger(__name__)

@@ -17,6 +17,7 @@ as local clock text, with the offset named for customers writing in English
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cache
@@ -24,6 +25,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = ["DEFAULT_ZONE", "SHOP_ZONE", "order_zone", "shop_zone", "zone_label"]
+
+_log = logging.getLogger(__name__)
 
 DEFAULT_ZONE = "Asia/Shanghai"
 
@@ -48,6 +51,7 @@ def order_zone(order: Mapping[str, Any], default: ZoneInfo) -> ZoneInfo:
         try:
             return shop_zone(name)
         except ValueError:
+            _log.warning("the order's shop.timezone is no known zone: using the shop's own")
             return default
     return default
 

@@ -9,47 +9,22 @@ end compares the two graphs revision by revision.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
 from .errors import StoreUnavailable
-from .model import Change
-from .store import GraphStore, RevisionInfo
+from .store import GraphStore
 
 __all__ = ["Migratable", "MigrationReport", "migrate"]
 
-
-class _MigratableRecords(Protocol):
-    def raw_records(self) -> dict[str, list[dict[str, Any]]]: ...
-
-    def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None: ...
-
-
-class Migratable(GraphStore, Protocol):
-    """A store that can export and import itself row for row."""
-
-    def import_revision(self, info: RevisionInfo, changes: list[Change]) -> None: ...
-
-    def raw_tokens(self) -> list[dict[str, Any]]: ...
-
-    def import_tokens(self, rows: list[dict[str, Any]]) -> None: ...
+Migratable = GraphStore
+"""Every store migrates: the export and import methods are part of ``GraphStore``."""
 
 
 class MigrationReport(dict[str, int]):
     """How many of each were copied (revisions, changes, tokens, cases, …)."""
 
 
-def _records(store: Migratable) -> _MigratableRecords:
-    records: Any = store.records
-    return records  # type: ignore[no-any-return]
-
-
 def migrate(source: Migratable, target: Migratable) -> MigrationReport:
     """Copy ``source`` into the empty ``target``; raises if the target is not empty."""
-    if (
-        target.revision() != 0
-        or target.raw_tokens()
-        or any(_records(target).raw_records().values())
-    ):
+    if target.revision() != 0 or target.raw_tokens() or any(target.records.raw_records().values()):
         raise StoreUnavailable("the target store is not empty: migrate only into a new store")
     report = MigrationReport(revisions=0, changes=0)
     for revision in range(1, source.revision() + 1):
@@ -62,8 +37,8 @@ def migrate(source: Migratable, target: Migratable) -> MigrationReport:
     if tokens:
         target.import_tokens(tokens)
     report["tokens"] = len(tokens)
-    records = _records(source).raw_records()
-    _records(target).import_records(records)
+    records = source.records.raw_records()
+    target.records.import_records(records)
     report.update({table: len(rows) for table, rows in records.items()})
     _verify(source, target)
     return report

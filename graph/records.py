@@ -253,3 +253,12 @@ class RecordStore(Protocol):
     def system_status_history(self, system: str, *, limit: int = 50) -> list[SystemStatus]:
         """A system's records, newest first."""
         ...
+
+    def raw_records(self) -> dict[str, list[dict[str, Any]]]:
+        """Every record, ids included, by table (``cases``, ``outcomes``,
+        ``system_status``): what ``kgdiag migrate`` copies."""
+        ...
+
+    def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
+        """Insert another store's records with their ids (this store's must be empty)."""
+        ...

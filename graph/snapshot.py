@@ -137,6 +137,27 @@ class Snapshot:
             if attrs["type"] == edge_type:
                 yield source, attrs["data"]
 
+    def nodes(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """(id, fields) of every node: for indexes built over the whole graph."""
+        return iter(self._data.items())
+
+    def edges(self) -> Iterator[tuple[str, str, str, Mapping[str, Any]]]:
+        """(source, target, type, fields) of every edge."""
+        for source, target, attrs in self.graph.edges(data=True):
+            yield source, target, attrs["type"], attrs["data"]
+
+    def edges_at(
+        self, node_id: str, *, outgoing: bool
+    ) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+        """(type, other end, fields) of every edge leaving (``outgoing``) or
+        entering ``node_id``, whatever its type."""
+        if outgoing:
+            for _, target, attrs in self.graph.out_edges(node_id, data=True):
+                yield attrs["type"], target, attrs["data"]
+        else:
+            for source, _, attrs in self.graph.in_edges(node_id, data=True):
+                yield attrs["type"], source, attrs["data"]
+
     def evolved(self, revision: int, changes: Iterable[Change]) -> Snapshot | None:
         """The snapshot of a later ``revision``: this one with the audited
         ``changes`` since replayed, in order.

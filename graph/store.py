@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from schema.validate import Finding
 
@@ -33,6 +33,7 @@ __all__ = [
     "new_token",
     "open_store",
     "revert_changes",
+    "role_allows",
 ]
 
 Role = Literal["agent", "senior", "admin", "monitor"]
@@ -41,6 +42,21 @@ ROLES: tuple[Role, ...] = ("agent", "senior", "admin")
 TOKEN_ROLES: tuple[Role, ...] = (*ROLES, "monitor")
 """``monitor`` is a machine's token (a monitoring webhook): it may only report
 system status, and no person's role includes it."""
+
+
+def role_allows(held: str, needed: str, also: tuple[str, ...] = ()) -> bool:
+    """Whether a token of role ``held`` may do what needs ``needed`` (or one of ``also``).
+
+    The one role rule, for the API's endpoints and the pages alike.
+
+    >>> role_allows("senior", "agent"), role_allows("agent", "senior")
+    (True, False)
+    >>> role_allows("monitor", "admin", also=("monitor",))
+    True
+    """
+    if held in also:
+        return True
+    return held in ROLES and ROLES.index(held) >= ROLES.index(needed)
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,21 @@ class GraphStore(Protocol):
     def list_tokens(self) -> list[TokenInfo]: ...
 
     def close(self) -> None: ...
+
+    # Migration (``kgdiag migrate``, :mod:`graph.migrate`): a store exports and
+    # imports itself row for row, so a move between backends loses nothing.
+
+    def import_revision(self, info: RevisionInfo, changes: list[Change]) -> None:
+        """Write another store's revision verbatim: its author, time, message, changes."""
+        ...
+
+    def raw_tokens(self) -> list[dict[str, Any]]:
+        """Every token row, hashes included (never a token itself)."""
+        ...
+
+    def import_tokens(self, rows: list[dict[str, Any]]) -> None:
+        """Insert another store's token rows with their ids (none may exist yet)."""
+        ...
 
 
 def check_new_token(role: str, name: str) -> None:

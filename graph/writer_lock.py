@@ -16,6 +16,7 @@ shell) is still safe, only not queued.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 import weakref
@@ -24,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["WriterLock"]
+
+_log = logging.getLogger(__name__)
 
 
 class WriterLock:
@@ -42,8 +45,14 @@ class WriterLock:
         if self._pid != os.getpid():
             try:
                 self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            except OSError:
+            except OSError as err:
                 self._fd = None  # a read-only directory: the threads still queue
+                _log.warning(
+                    "cannot open the writer lock %s (%s): writers queue within this "
+                    "process only, other processes fall back to SQLite's retry",
+                    self._path,
+                    type(err).__name__,
+                )
             self._pid = os.getpid()
         return self._fd
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+import diagnostics  # noqa: F401  (installs the engine's content checks for validation)
+from api.logs import configure_logging
 from api.settings import SETTINGS
 from graph.errors import ChangeSetInvalid, KgdiagError, StoreUnavailable
 from graph.lint import lint_content
@@ -89,7 +91,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     source = open_store(args.source)
     target = open_store(args.target, create=True)
-    report = migrate(source, target)  # type: ignore[arg-type]
+    report = migrate(source, target)
     print(
         f"migrated {args.source} → {args.target}: "
         + ", ".join(f"{n} {k}" for k, n in report.items())
@@ -206,7 +208,7 @@ def _read_case(path: str) -> object:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
-    from diagnostics.casework import Settings, diagnose_case
+    from casework import Settings, diagnose_case
     from diagnostics.engine import RequestInvalid
     from diagnostics.timezone import DEFAULT_ZONE, shop_zone
 
@@ -240,7 +242,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     """Purge records past the retention window now (the server also does, hourly)."""
     from datetime import timedelta
 
-    from diagnostics.casework import Settings, purge_expired
+    from casework import Settings, purge_expired
 
     days = (
         args.days
@@ -410,6 +412,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    # Warnings (a fallback taken) to stderr; `kgdiag serve` reconfigures at its level.
+    configure_logging(os.environ.get("KGDIAG_LOG_LEVEL", "WARNING"))
     try:
         code: int = args.func(args)
     except ChangeSetInvalid as err:

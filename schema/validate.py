@@ -6,6 +6,12 @@ must not have to guess. JSON Schema (the jsonschema library) checks shape;
 this module adds what it cannot: CEL that compiles and reads real order
 fields, templates that name declared variables, built-ins that exist.
 
+Those three are judged by the engine that runs them (``diagnostics``), which
+sits above this package: it hands its judges in once with
+:func:`install_content_checks` (``import diagnostics`` does), so imports
+point down only. A record with a condition, template or built-in to judge
+and no judges installed is an error, never a silent pass.
+
 >>> for finding in validate_node("System", {"id": "Bad-Id"})[:2]:
 ...     print(finding)
 Bad-Id: default_status: required field is missing
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -24,14 +30,16 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
-from diagnostics.builtins import BUILTINS
-from diagnostics.conditions import ConditionError, compile_condition, condition_problems
-from diagnostics.templates import template_problems
-
 from . import graph_schema
 from .problems import fast_twin
 
-__all__ = ["Finding", "validate_edge", "validate_node"]
+__all__ = [
+    "ContentChecks",
+    "Finding",
+    "install_content_checks",
+    "validate_edge",
+    "validate_node",
+]
 
 
 @dataclass(frozen=True, order=True)
@@ -47,6 +55,39 @@ class Finding:
 
     def as_dict(self) -> dict[str, str]:
         return {"where": self.where, "what": self.what, "why": self.why}
+
+
+@dataclass(frozen=True)
+class ContentChecks:
+    """The engine's judges of what a field says, not its shape.
+
+    ``condition`` gives the problems of a CEL source (one that does not
+    compile included), ``template`` those of a reply template, ``builtins``
+    the names of the built-in checks.
+    """
+
+    condition: Callable[[str], list[str]]
+    template: Callable[[str], list[str]]
+    builtins: Collection[str]
+
+
+_installed: list[ContentChecks] = []
+
+
+def install_content_checks(checks: ContentChecks) -> None:
+    """Use ``checks`` from now on (the last installed wins); forgets memoised findings."""
+    _installed[:] = [checks]
+    _node_memo.cache_clear()
+    _edge_memo.cache_clear()
+
+
+def _checks() -> ContentChecks:
+    if not _installed:
+        raise RuntimeError(
+            "no content checks installed: import diagnostics (it installs the engine's "
+            "CEL, template and built-in checks) before validating graph records"
+        )
+    return _installed[0]
 
 
 @cache
@@ -114,12 +155,12 @@ def _semantic_findings(node_type: str, where: str, data: Mapping[str, Any]) -> l
     if node_type == "Symptom" and isinstance(data.get("fits_order"), str):
         found += _condition_findings(where, "fits_order", data["fits_order"])
     builtin = data.get("builtin") if node_type == "Check" else None
-    if isinstance(builtin, str) and builtin not in BUILTINS:
-        known = ", ".join(sorted(BUILTINS))
+    if isinstance(builtin, str) and builtin not in _checks().builtins:
+        known = ", ".join(sorted(_checks().builtins))
         found.append(Finding(where, "builtin", f"unknown built-in (known: {known})"))
     for field in _TEMPLATE_FIELDS:
         for path, text in _texts(data.get(field), field):
-            found += [Finding(where, path, why) for why in template_problems(text)]
+            found += [Finding(where, path, why) for why in _checks().template(text)]
     return found + _reply_rule_findings(node_type, where, data)
 
 
@@ -164,11 +205,7 @@ def _reply_rule_findings(node_type: str, where: str, data: Mapping[str, Any]) ->
 
 
 def _condition_findings(where: str, field: str, source: str) -> list[Finding]:
-    try:
-        cond = compile_condition(source)
-    except ConditionError as err:
-        return [Finding(where, field, f"CEL does not compile: {err}")]
-    return [Finding(where, field, problem) for problem in condition_problems(cond)]
+    return [Finding(where, field, problem) for problem in _checks().condition(source)]
 
 
 def _content_key(data: Any) -> str | None:
@@ -237,5 +274,5 @@ def _validate_edge(edge_type: str, source: str, target: str, data: Any) -> list[
         found += _condition_findings(where, "when", data["when"])
     if isinstance(data, Mapping):
         for path, text in _texts(data.get("meaning"), "meaning"):
-            found += [Finding(where, path, why) for why in template_problems(text)]
+            found += [Finding(where, path, why) for why in _checks().template(text)]
     return found

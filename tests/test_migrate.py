@@ -77,11 +77,11 @@ def test_migration_there_and_back_loses_nothing(
     middle = (
         str(tmp_path / "middle.db") if target_kind == "sqlite" else os.environ["KGDIAG_NEO4J_URI"]
     )
-    report = migrate(store, open_store(middle, create=True))  # type: ignore[arg-type]
+    report = migrate(store, open_store(middle, create=True))
     assert report["revisions"] == 3 and report["tokens"] == 2
     assert (report["cases"], report["outcomes"], report["system_status"]) == (1, 1, 1)
     back = open_store(tmp_path / "back.db", create=True)
-    migrate(open_store(middle), back)  # type: ignore[arg-type]
+    migrate(open_store(middle), back)
 
     assert back.history(limit=10) == store.history(limit=10)
     for revision in (1, 2, 3):
@@ -89,7 +89,7 @@ def test_migration_there_and_back_loses_nothing(
         assert back.content_at(revision) == store.content_at(revision)
     assert back.list_tokens() == store.list_tokens()
     assert back.verify_token(token) == store.verify_token(token)
-    assert back.records.raw_records() == store.records.raw_records()  # type: ignore[attr-defined]
+    assert back.records.raw_records() == store.records.raw_records()
     # New ids continue after the imported ones.
     assert (
         back.records.record_case(
@@ -110,7 +110,7 @@ def test_migration_refuses_a_store_that_is_not_empty(store: SqliteStore, tmp_pat
     other = tmp_path / "other.db"
     assert main(["init", "--db", str(other)]) == 0
     with pytest.raises(StoreUnavailable, match="not empty"):
-        migrate(store, open_store(other))  # type: ignore[arg-type]
+        migrate(store, open_store(other))
 
 
 def test_the_cli_migrates_and_an_unreachable_neo4j_is_a_clear_error(

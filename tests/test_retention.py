@@ -9,7 +9,7 @@ import sqlite3
 from typing import Any
 
 from api import create_app
-from diagnostics import casework
+from casework import service as casework
 from graph.sqlite import SqliteStore
 from kgdiag.cli import main
 

@@ -105,3 +105,17 @@ def test_a_replayed_snapshot_equals_a_fresh_read(
             store.close()
         # An example whose edits all changed nothing leaves no revision to replay.
         assert replayed >= 1 or not applied, "the store read the whole graph every time"
+
+
+def test_the_snapshot_lists_its_records_without_networkx(snapshot: Snapshot) -> None:
+    """Callers walk nodes and edges through the snapshot, never its ``graph``."""
+    assert [n for n, _ in snapshot.nodes()] == sorted(snapshot.graph.nodes)
+    edges = {(s, t): (kind, data) for s, t, kind, data in snapshot.edges()}
+    assert edges == {(s, t): (a["type"], a["data"]) for s, t, a in snapshot.graph.edges(data=True)}
+    symptom = next(snapshot.nodes_of_type("Symptom"))
+    causes = {o for kind, o, _ in snapshot.edges_at(symptom, outgoing=True) if kind == "caused_by"}
+    assert causes and causes == {c for c, _ in snapshot.out_edges(symptom, "caused_by")}
+    cause = sorted(causes)[0]
+    assert ("caused_by", symptom) in {
+        (k, o) for k, o, _ in snapshot.edges_at(cause, outgoing=False)
+    }

@@ -20,7 +20,7 @@ from __future__ import annotations
 from flask import redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from api.common import store
+from appstate import store
 
 from . import console, editor, practice, training  # noqa: F401  (routes)
 from .blueprint import pages

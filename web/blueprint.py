@@ -2,28 +2,30 @@
 
 Login is by API token, kept in the signed session cookie; the role is read
 from the store on every request, so a revoked token logs its page session
-out at once. The role rule is the API's own (``api.auth.role_allows``): a
+out at once. The role rule is the API's own (``graph.store.role_allows``): a
 page can never allow what the endpoint behind it refuses.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
 from flask import Blueprint, g, redirect, request, session, url_for
+from werkzeug.exceptions import Forbidden
 
-from api.auth import role_allows
-from api.common import settings, store
-from api.errors import ApiError
+from appstate import settings, store
 from diagnostics.conditions import parse_time
 from diagnostics.timezone import zone_label
-from graph.store import TokenInfo
+from graph.store import TokenInfo, role_allows
 
 from .i18n import page_lang, t
 
 __all__ = ["current_user", "page_role", "pages"]
+
+_log = logging.getLogger(__name__)
 
 pages = Blueprint(
     "pages",
@@ -54,7 +56,7 @@ def page_role(role: str) -> Callable[[F], F]:
             if who is None:
                 return redirect(url_for("pages.login", next=request.path))
             if not role_allows(who.role, role):
-                raise ApiError(403, "forbidden", t("needs_role").format(role=role))
+                raise Forbidden(t("needs_role").format(role=role))
             return view(who, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -83,6 +85,7 @@ def local_time(value: Any) -> str:
     try:
         moment = parse_time(str(value))
     except ValueError:
+        _log.warning("a time the page shows is not RFC 3339: shown as it is")
         return str(value)
     local = moment.astimezone(settings().zone)
     return f"{local:%Y-%m-%d %H:%M}{zone_label(local, 'en')}"

@@ -15,8 +15,8 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from api.common import settings, store, token_author
-from diagnostics.casework import diagnose_case, record_outcome
+from appstate import settings, store, token_author
+from casework import diagnose_case, record_outcome
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound
 from graph.records import CaseRecord

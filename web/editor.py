@@ -19,9 +19,9 @@ import yaml
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from api.common import settings, store, token_author
+from appstate import settings, store, token_author
+from casework import knowledge_of
 from diagnostics.browse import search
-from diagnostics.casework import knowledge_of
 from diagnostics.engine import RequestInvalid, diagnose_body
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision
 from graph.gate import draft, guarded_apply, guarded_revert, snapshot_findings

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
-from api.common import settings, store
-from diagnostics.casework import knowledge_of
+from appstate import settings, store
+from casework import knowledge_of
 from diagnostics.practice import Board, Scenario, board, score
 from graph.errors import NotFound
 from graph.records import now_text

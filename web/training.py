@@ -16,9 +16,9 @@ from typing import Any
 from flask import render_template
 from flask.typing import ResponseReturnValue
 
-from api.common import settings, store
+from appstate import settings, store
+from casework import knowledge_of
 from diagnostics.browse import paths
-from diagnostics.casework import knowledge_of
 from graph.errors import NotFound
 from graph.snapshot import Snapshot
 from graph.store import TokenInfo

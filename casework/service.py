@@ -30,6 +30,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from diagnostics.bayes import cause_model
+from diagnostics.conditions import parse_time
+from diagnostics.engine import Diagnosis, diagnose_body
+from diagnostics.knowledge import DEFAULT_PRIOR_WEIGHT, Knowledge
+from diagnostics.language import CJK
+from diagnostics.systems import canonical_system
+from diagnostics.timezone import SHOP_ZONE
 from graph.errors import ChangeSetInvalid, NotFound
 from graph.gate import guarded_apply
 from graph.model import parse_changeset
@@ -37,14 +44,6 @@ from graph.records import Candidate, CaseRecord, Outcome, SystemStatus
 from graph.snapshot import Snapshot, thaw
 from graph.store import GraphStore
 from schema.validate import Finding
-
-from .bayes import cause_model
-from .conditions import parse_time
-from .engine import Diagnosis, diagnose_body
-from .knowledge import DEFAULT_PRIOR_WEIGHT, Knowledge
-from .language import CJK
-from .systems import canonical_system
-from .timezone import SHOP_ZONE
 
 __all__ = [
     "Settings",
@@ -54,6 +53,7 @@ __all__ = [
     "decide_candidate",
     "diagnose_case",
     "knowledge_of",
+    "mask_numbers",
     "outcome_list",
     "purge_expired",
     "record_outcome",

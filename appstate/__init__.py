@@ -1,0 +1,44 @@
+"""What the JSON API and the pages both read from the running app: the store,
+the settings, who is acting.
+
+Its own small package below ``api`` and ``web`` so the pages never import
+the API (the app factory in ``api`` mounts the pages; imports point down).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from casework import Settings
+from diagnostics.timezone import shop_zone
+from graph.store import GraphStore, TokenInfo
+
+__all__ = ["settings", "store", "token_author"]
+
+
+def store() -> GraphStore:
+    """The process's store (one per gunicorn worker, shared by its threads)."""
+    found: GraphStore = current_app.extensions["kgdiag_store"]
+    return found
+
+
+def settings() -> Settings:
+    """How far records are trusted, from the app's configuration."""
+    config = current_app.config
+    return Settings(
+        status_max_age=timedelta(minutes=float(config["KGDIAG_STATUS_MAX_AGE_MINUTES"])),
+        prior_weight=float(config["KGDIAG_PRIOR_WEIGHT"]),
+        zone=shop_zone(str(config["KGDIAG_TIMEZONE"])),
+        retention=_days(float(config["KGDIAG_RETENTION_DAYS"])),
+    )
+
+
+def _days(days: float) -> timedelta | None:
+    return timedelta(days=days) if days > 0 else None
+
+
+def token_author(token: TokenInfo) -> str:
+    """A token as the audit log and the records name its holder: name and role."""
+    return f"{token.name} ({token.role})"

@@ -1,0 +1,48 @@
+"""Casework: the engine joined with the team's records, for the API, the pages and the CLI.
+
+``diagnostics`` is pure (a snapshot and a request in, an answer out); this
+package is the layer above it that reads and writes the store's records:
+the statuses and confirmed outcomes a diagnosis trusts, the case put on
+file, outcomes (one per case, revertible), candidate utterances and the
+utterances a senior teaches, redacted views of others' cases, retention. Imports point down:
+``api``, ``web`` and ``kgdiag`` use it; it uses ``diagnostics``, ``graph``
+and ``schema``.
+"""
+
+from __future__ import annotations
+
+from .service import (
+    Settings,
+    candidate_list,
+    case_keys,
+    case_view,
+    decide_candidate,
+    diagnose_case,
+    is_fresh,
+    knowledge_of,
+    mask_numbers,
+    outcome_list,
+    purge_expired,
+    record_outcome,
+    revert_outcome,
+    status_view,
+    teach_utterance,
+)
+
+__all__ = [
+    "Settings",
+    "candidate_list",
+    "case_keys",
+    "case_view",
+    "decide_candidate",
+    "diagnose_case",
+    "is_fresh",
+    "knowledge_of",
+    "mask_numbers",
+    "outcome_list",
+    "purge_expired",
+    "record_outcome",
+    "revert_outcome",
+    "status_view",
+    "teach_utterance",
+]
