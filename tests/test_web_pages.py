@@ -303,3 +303,36 @@ def test_the_console_files_a_case_unless_it_is_the_agents_own(store: SqliteStore
     ).get_data(as_text=True)
     assert "结果未保存" in page
     assert store.records.case_outcome(mine.id) is None
+
+
+def test_a_senior_accepts_cleaned_words_from_the_candidate_page(store: SqliteStore) -> None:
+    case = store.records.record_case(
+        author="a",
+        graph_revision=1,
+        symptom=None,
+        top_cause=None,
+        confidence=0.2,
+        product=None,
+        supplier=None,
+        order_no="W9",
+        message="单号 W20261201999 的卡 绿色涂层刮花了看不清",
+    )
+    offered = store.records.propose_candidate(
+        case_id=case.id, symptom="card_key_invalid", text=str(case.message), lang="zh"
+    )
+    assert _client(store, "agent").get("/candidates").status_code == 403
+    senior = _client(store, "senior")
+    page = senior.get("/candidates").get_data(as_text=True)
+    assert f'data-candidate="{offered.id}"' in page and "W20261201999" in page
+    cleaned = "我买的卡 绿色涂层刮花了看不清"
+    before = store.revision()
+    done = senior.post(
+        f"/candidates/{offered.id}",
+        data={"decision": "accept", "text": cleaned},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "已收录" in done and 'id="no-candidates"' in done
+    assert store.revision() == before + 1
+    corpus = store.snapshot().node("corpus_card_key_invalid")
+    assert {"text": cleaned, "lang": "zh", "source": f"case: {case.ref}"} in corpus["utterances"]
+    assert "W20261201999" not in str(corpus)

@@ -9,6 +9,7 @@ exactly as ``POST /v1/diagnose`` does, the training graph draws
 - ``console``: the agent console and the outcome form
 - ``training``: symptoms and their graph view; ``practice``: practice mode
 - ``editor``: node and link editing, reply preview, history, revert
+- ``candidates``: solved cases' words waiting for a senior
 - ``fields``: which node fields are form fields; ``i18n``: zh/en labels
 
 Every form post carries a CSRF token (Flask-WTF) and Jinja2 autoescaping
@@ -22,7 +23,7 @@ from flask.typing import ResponseReturnValue
 
 from appstate import store
 
-from . import console, editor, practice, training  # noqa: F401  (routes)
+from . import candidates, console, editor, practice, training  # noqa: F401  (routes)
 from .blueprint import pages
 from .i18n import t
 
