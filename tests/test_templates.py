@@ -10,12 +10,15 @@ import time
 
 import pytest
 
+from api import create_app
 from diagnostics.engine import diagnose_body
 from diagnostics.evaluate import load_cases
 from diagnostics.templates import MAX_OUTPUT_CHARS, render, render_checked, template_problems
 from graph.model import GraphContent
-from graph.snapshot import build_snapshot
+from graph.snapshot import build_snapshot, thaw
+from graph.sqlite import SqliteStore
 from schema.validate import validate_node
+from web.fields import editable_fields
 
 from .conftest import CONTRACT_CASES
 
@@ -105,3 +108,22 @@ def test_a_reply_over_budget_falls_back_to_the_verifying_reply(
         answer = diagnose_body(build_snapshot(2, content), request, role="senior").as_dict()
     assert answer["reply"]["kind"] == "verifying"
     assert "template refused" in caplog.text
+
+
+def test_the_editor_preview_of_a_template_over_budget_answers(store: SqliteStore) -> None:
+    """The preview renders the unsaved draft: ``9**999999`` was a 500 there."""
+    app = create_app({"KGDIAG_DB": str(store.path), "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["token"] = store.create_token("senior", "preview")
+    data = thaw(store.snapshot().node("exchange_unused_key"))
+    form = {f.input_name(lang): v for f in editable_fields(data) for lang, v in f.values.items()}
+    form[next(f for f in editable_fields(data) if f.path == ("reply",)).input_name("zh")] = (
+        "{{ 9**999999 }}"
+    )
+    form.update(action="preview", example="ex-10", revision=str(store.snapshot().revision))
+    started = time.monotonic()
+    page = client.post("/edit/exchange_unused_key", data=form)
+    assert time.monotonic() - started < 15  # a draft snapshot trains its own model (~2 s)
+    assert page.status_code == 200
+    assert "pow is not allowed" in page.get_data(as_text=True)
