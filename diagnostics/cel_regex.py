@@ -1,39 +1,72 @@
-"""CEL's ``matches()`` with each pattern compiled once.
+"""CEL's ``matches()`` through RE2, with each pattern compiled once.
+
+CEL names RE2 for ``matches``: linear time in the text, whatever the pattern,
+and no backreferences or lookaround. Python's backtracking ``re`` is neither
+(``(a+)+$`` against 31 characters took 31 s), so ``matches`` runs on RE2
+(``google-re2``) and a pattern RE2 refuses is refused when the graph is edited.
+RE2's ``\\s`` and ``\\d`` are ASCII only: a pattern that must treat a
+full-width space (U+3000) as a space says so (``[\\s\\p{Z}]``).
 
 The Rust CEL evaluator compiles the pattern of ``x.matches(p)`` on every
-call. For the seed's patterns (case-folding, Unicode classes, Chinese words)
-that is 0.4 to 1 ms a call: more than the rest of a diagnosis together. CEL
-also has the global form ``matches(x, p)``, and the global form can be given
-our own function. So a condition is compiled for the evaluator with every
-``x.matches(p)`` written ``matches(x, p)`` (the condition as stored, and
-what the linter and the editor show, are unchanged), and ``matches`` is
-Python's ``re`` with compiled patterns cached.
+call (0.4 to 1 ms for the seed's patterns). CEL also has the global form
+``matches(x, p)``, which can be given our own function. So a condition is
+compiled for the evaluator with every ``x.matches(p)`` written
+``matches(x, p)`` (the condition as stored, and what the linter and the
+editor show, are unchanged), and ``matches`` uses compiled patterns, cached.
 
-Python's ``re`` rather than RE2 (which CEL names) because it is what the
-Rust evaluator did in the ways that matter here: ``\\s``, ``\\d`` and ``\\w``
-are Unicode-aware, so a full-width space (U+3000) in a pasted e-mail is a
-space; RE2's classes are ASCII only. Search semantics, as CEL's. A literal
-pattern that ``re`` cannot compile is refused when the graph is edited
-(``pattern_problem``), so no stored condition is silently always unknown.
+A pattern is knowledge, written in the graph: it must be a string literal.
+One built from order data (``"^" + order.customer.game_zone + "$"``) would
+let an order choose the pattern; lint refuses it (``computed_patterns``) and
+the engine answers such a condition *unknown*.
+
+>>> matches("Order 123 failed", "(?i)FAIL")
+True
+>>> "invalid escape sequence" in pattern_problem(r"(a)\\1")
+True
 """
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 import cel
+import re2
 from lark import Token, Tree
 
-__all__ = ["global_form", "literal_patterns", "matches", "pattern_problem"]
+__all__ = [
+    "MAX_PATTERN_CHARS",
+    "computed_patterns",
+    "global_form",
+    "literal_patterns",
+    "matches",
+    "pattern_problem",
+]
 
 _NAME = "matches"
+MAX_PATTERN_CHARS = 1000
+"""The longest pattern a condition may carry (the seed's longest is under 300)."""
+_MAX_MEM = 8 << 20
+"""RE2's memory budget per pattern: a pattern that needs more does not compile."""
+
+
+def _options() -> re2.Options:
+    options = re2.Options()
+    options.max_mem = _MAX_MEM
+    options.log_errors = False
+    return options
 
 
 @lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+def _compiled(pattern: str) -> Any:
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise ValueError(f"longer than {MAX_PATTERN_CHARS} characters")
+    try:
+        return re2.compile(pattern, _options())
+    except re2.error as err:
+        message = err.args[0] if err.args else err
+        text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message)
+        raise ValueError(text) from err
 
 
 def matches(text: Any, pattern: Any) -> bool:
@@ -44,10 +77,10 @@ def matches(text: Any, pattern: Any) -> bool:
 
 
 def pattern_problem(pattern: str) -> str | None:
-    """Why ``pattern`` cannot be a ``matches`` pattern, or None."""
+    """Why ``pattern`` cannot be a ``matches`` pattern (RE2's syntax, our budget), or None."""
     try:
         _compiled(pattern)
-    except re.error as err:
+    except ValueError as err:
         return f"pattern {pattern!r} does not compile: {err}"
     return None
 
@@ -106,17 +139,25 @@ def _literal(node: Any) -> str | None:
     return None
 
 
-def literal_patterns(tree: Tree[Any]) -> tuple[str, ...]:
-    """The literal patterns of every ``matches`` call in ``tree`` (either form)."""
+def _pattern_args(tree: Tree[Any]) -> list[Any]:
+    """The pattern argument of every ``matches`` call in ``tree`` (either form)."""
     found = []
     for node in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
         if _is_member_call(node):
-            pattern = _literal(_args(node.children[2])[0])
+            found.append(_args(node.children[2])[0])
         elif node.data == "ident_arg" and str(node.children[0]) == _NAME:
             args = _args(node.children[1]) if len(node.children) > 1 else []
-            pattern = _literal(args[1]) if len(args) == 2 else None
-        else:
-            continue
-        if pattern is not None:
-            found.append(pattern)
-    return tuple(found)
+            if len(args) == 2:
+                found.append(args[1])
+    return found
+
+
+def literal_patterns(tree: Tree[Any]) -> tuple[str, ...]:
+    """The literal patterns of every ``matches`` call in ``tree`` (either form)."""
+    literals = (_literal(arg) for arg in _pattern_args(tree))
+    return tuple(pattern for pattern in literals if pattern is not None)
+
+
+def computed_patterns(tree: Tree[Any]) -> int:
+    """How many ``matches`` calls in ``tree`` take a pattern that is not a literal."""
+    return sum(_literal(arg) is None for arg in _pattern_args(tree))

@@ -35,14 +35,15 @@ from lark import Tree
 
 from schema import graph_schema, order_schema
 
-from .cel_flat import FlatPlan, flat_form, flat_plan, flat_values
-from .cel_regex import global_form, literal_patterns, matches, pattern_problem
-from .cel_systems import SystemKeys, statuses_for, system_keys
+from .cel_regex import computed_patterns, global_form, literal_patterns, matches, pattern_problem
 
 __all__ = [
     "CEL_FUNCTIONS",
     "CEL_MACROS",
     "CEL_METHODS",
+    "MAX_COMPREHENSION_NESTING",
+    "MAX_CONDITION_CHARS",
+    "MAX_CONDITION_DEPTH",
     "Condition",
     "ConditionContext",
     "ConditionError",
@@ -97,6 +98,18 @@ CEL_MACROS = frozenset({"exists", "all", "exists_one", "map", "filter"})
 
 _ITEM = "[]"
 
+_log = logging.getLogger(__name__)
+
+#: Budgets a condition is held to when it is compiled, so the linter refuses
+#: it and no request can make the engine walk it: the seed's longest condition
+#: has 440 characters and a syntax tree 47 levels deep (cel-python's grammar
+#: spends about ten levels on each pair of brackets).
+MAX_CONDITION_CHARS = 2000
+MAX_CONDITION_DEPTH = 150
+#: Comprehensions (``exists``, ``map``...) inside one another: each multiplies
+#: the work by the length of a list, and an order's lists are short.
+MAX_COMPREHENSION_NESTING = 2
+
 
 class ConditionError(ValueError):
     """A condition does not compile; the message says where and why."""
@@ -121,13 +134,9 @@ class Condition:
     """True when ``order`` itself is read (``size(order)``), not only its fields."""
     patterns: tuple[str, ...] = ()
     """The literal patterns of its ``matches`` calls (checked when the graph is edited)."""
-    flat_program: Any = None
-    """The program with its order fields as top-level variables (``cel_flat``),
-    or None when the condition keeps the nested form."""
-    flat_paths: tuple[tuple[str, ...], ...] = ()
-    """The field paths the flat program reads as variables."""
-    system_keys: SystemKeys | None = frozenset()
-    """The status lookups it makes (``cel_systems``); None: it may read any."""
+    computed_patterns: int = 0
+    """How many ``matches`` calls take a pattern built from data: refused by lint,
+    answered unknown by :func:`evaluate`."""
 
 
 @dataclass
@@ -153,15 +162,18 @@ def compile_condition(source: str) -> Condition:
 
     Cached by source text: graphs are validated on every write, and the same
     conditions come back each time. Raises :class:`ConditionError` when either
-    library rejects the text.
+    library rejects the text or it is over a budget (``MAX_CONDITION_*``).
     """
     if not source.strip():
         raise ConditionError("empty condition")
+    if len(source) > MAX_CONDITION_CHARS:
+        raise ConditionError(f"condition longer than {MAX_CONDITION_CHARS} characters")
     try:
         with _parser_lock:
             tree = _parser().parse(source)
     except CELParseError as err:
         raise ConditionError(_first_line(str(err))) from err
+    _check_shape(tree)
     try:
         program = cel.compile(source)
     except (ValueError, RuntimeError) as err:
@@ -171,8 +183,6 @@ def compile_condition(source: str) -> Condition:
         # Should the rewritten text not compile, the built-in form stays: slower, never wrong.
         with contextlib.suppress(ValueError, RuntimeError):
             program = cel.compile(fast)
-    compiled = program.source  # the fast form, unless it did not compile
-    flat_program, flat_paths = _flat(compiled, tree if compiled == source else None)
     usage = _Usage()
     _visit(tree, {}, usage, guarded=False)
     return Condition(
@@ -184,25 +194,28 @@ def compile_condition(source: str) -> Condition:
         functions=frozenset(usage.functions),
         whole_order=usage.whole_order,
         patterns=literal_patterns(tree),
-        flat_program=flat_program,
-        flat_paths=flat_paths,
-        system_keys=system_keys(source),
+        computed_patterns=computed_patterns(tree),
     )
 
 
-def _flat(source: str, tree: Tree[Any] | None) -> tuple[Any, tuple[tuple[str, ...], ...]]:
-    """The flat program of ``source`` (parsed as ``tree``, or here when None) and
-    its paths, or (None, ()) to keep the nested form."""
-    try:
-        if tree is None:
-            with _parser_lock:
-                tree = _parser().parse(source)
-        form = flat_form(source, tree)
-        if form is None:
-            return None, ()
-        return cel.compile(form[0]), form[1]
-    except (CELParseError, ValueError, RuntimeError):
-        return None, ()  # slower, never wrong
+def _check_shape(tree: Tree[Any]) -> None:
+    """Refuse a tree deeper than ``MAX_CONDITION_DEPTH`` (1,990 ``-`` signs made
+    the walk below overflow Python's stack) or with comprehensions nested deeper
+    than ``MAX_COMPREHENSION_NESTING``. Walked without recursion, for that reason."""
+    stack: list[tuple[Tree[Any], int, int]] = [(tree, 1, 0)]
+    while stack:
+        node, depth, nesting = stack.pop()
+        if depth > MAX_CONDITION_DEPTH:
+            raise ConditionError(f"condition nested deeper than {MAX_CONDITION_DEPTH} levels")
+        if node.data == "member_dot_arg" and str(node.children[1]) in CEL_MACROS:
+            nesting += 1
+            if nesting > MAX_COMPREHENSION_NESTING:
+                raise ConditionError(
+                    f"comprehensions nested deeper than {MAX_COMPREHENSION_NESTING}"
+                )
+        stack.extend(
+            (child, depth + 1, nesting) for child in node.children if isinstance(child, Tree)
+        )
 
 
 def _first_line(text: str) -> str:
@@ -340,6 +353,11 @@ def condition_problems(cond: Condition) -> list[str]:
         if problem:
             problems.append(problem)
     problems += [p for p in map(pattern_problem, cond.patterns) if p]
+    if cond.computed_patterns:
+        problems.append(
+            "a matches() pattern must be a string literal written in the graph, "
+            "never built from order data (compare the values instead)"
+        )
     return problems
 
 
@@ -372,12 +390,6 @@ def _field_tree(fields: frozenset[str]) -> dict[str, Any]:
     return tree
 
 
-@lru_cache(maxsize=1024)
-def _flat_plan(fields: frozenset[str] | None, paths: frozenset[tuple[str, ...]]) -> FlatPlan:
-    """The walk of a flat context, cached like :func:`_field_tree`."""
-    return flat_plan(paths, _field_tree(fields or frozenset()))
-
-
 def _prune(value: Any, tree: Any) -> Any:
     """``value`` with only the paths of ``tree``; any other shape is kept as it is,
     so a condition sees exactly what it would see in the whole order."""
@@ -402,19 +414,17 @@ class ConditionContext:
     The CEL library converts every value of its context to CEL on first use,
     at a few microseconds per value: converting a whole order costs more than
     evaluating every condition of a symptom. So the CEL context holds only the
-    order fields the conditions about to run read (``focus``), each bound as a
-    variable of its own where the condition allows (``cel_flat``), and a
-    diagnosis costs what its symptom's conditions read, however big the order
-    or graph. A condition outside the focus still gets a context of its own
-    fields, so the answer never depends on the focus, only the speed does.
+    order fields the conditions about to run read (``focus``). A condition
+    outside the focus still gets a context of its own fields, so the answer
+    never depends on the focus, only the speed does.
     """
 
     __slots__ = ("_cel", "_focus", "_functions", "now", "order", "systems")
 
     def __init__(self, order: Mapping[str, Any], now: datetime, systems: Mapping[str, str]) -> None:
         self.order, self.now, self.systems = order, now, systems
-        self._cel: dict[Any, Any] = {}
-        self._focus: tuple[Focus, Any, Any] | None = None
+        self._cel: dict[frozenset[str] | None, Any] = {}
+        self._focus: tuple[Focus, Any] | None = None
 
         def minutes_since(ts: str) -> float:
             return (now - parse_time(ts)).total_seconds() / 60.0
@@ -425,6 +435,7 @@ class ConditionContext:
         self._functions: dict[str, Callable[..., Any]] = {
             "minutes_since": minutes_since,
             "minutes_between": minutes_between,
+            "same_text": same_text,
             "matches": matches,
         }
 
@@ -438,58 +449,33 @@ class ConditionContext:
         # CEL's timestamps take a UTC datetime: the shop's zone is for display only.
         return cls(order, (now or datetime.now(UTC)).astimezone(UTC), dict(systems or {}))
 
-    def _context(self, reads: _Reads) -> Any:
-        """The CEL context for conditions that read ``reads``, made once."""
-        known = self._cel.get(reads)
-        if known is None:
-            flat, fields, paths, names, keys = reads
-            if not flat:
-                order = dict(self.order) if fields is None else pruned_order(self.order, fields)
-                variables = {"order": order, "now": self.now, "systems": dict(self.systems)}
-            else:
-                variables = flat_values(self.order, _flat_plan(fields, paths), _prune)
-                if "now" in names:
-                    variables["now"] = self.now
-                if "systems" in names:
-                    variables["systems"] = (
-                        dict(self.systems)
-                        if keys is None
-                        else statuses_for(keys, self.order, self.systems)
-                    )
-            known = cel.Context(variables=variables, functions=self._functions)
-            self._cel[reads] = known
+    def _context(self, fields: frozenset[str] | None) -> Any:
+        """The CEL context with the order ``fields`` (None: the whole order), made once."""
+        if fields in self._cel:
+            return self._cel[fields]
+        order = dict(self.order) if fields is None else pruned_order(self.order, fields)
+        variables = {"order": order, "now": self.now, "systems": dict(self.systems)}
+        known = cel.Context(variables=variables, functions=self._functions)
+        self._cel[fields] = known
         return known
 
     def focus(self, conditions: Focus | Iterable[Condition]) -> None:
-        """Prepare the CEL contexts for ``conditions``, which are about to run
+        """Prepare the CEL context for ``conditions``, which are about to run
         (a :class:`Focus` when the caller keeps one for conditions it runs often)."""
         plan = conditions if isinstance(conditions, Focus) else focus_of(conditions)
-        self._focus = (
-            plan,
-            self._context(plan.flat) if plan.any_flat else None,
-            self._context(plan.nested) if plan.any_nested else None,
-        )
+        self._focus = (plan, self._context(plan.fields))
 
-    def program_for(self, cond: Condition) -> tuple[Any, Any]:
-        """The program to run for ``cond``, and its CEL context: the focus if it covers ``cond``."""
-        flat = cond.flat_program is not None
-        program = cond.flat_program if flat else cond.program
+    def context_for(self, cond: Condition) -> Any:
+        """The CEL context to run ``cond`` in: the focus if it covers ``cond``."""
         if self._focus is not None:
-            plan, flat_context, nested_context = self._focus
-            context = flat_context if flat else nested_context
-            if context is not None and (
-                id(cond) in plan.members or _covers(plan.flat if flat else plan.nested, cond)
+            plan, context = self._focus
+            if (
+                id(cond) in plan.members
+                or plan.fields is None
+                or (not cond.whole_order and cond.fields <= plan.fields)
             ):
-                return program, context
-        return program, self._context(_reads([cond], flat=flat))
-
-
-_Reads = tuple[
-    bool, frozenset[str] | None, frozenset[tuple[str, ...]], frozenset[str], SystemKeys | None
-]
-"""What a CEL context must hold: flat or nested, the order fields (None: the
-whole order), the flat paths, the other variables (now, systems), and the
-status lookups (``cel_systems``; None: the whole status map)."""
+                return context
+        return self._context(None if cond.whole_order else cond.fields)
 
 
 @dataclass(frozen=True)
@@ -497,10 +483,8 @@ class Focus:
     """What a set of conditions reads, worked out once: the engine keeps one per
     symptom and snapshot, since every diagnosis of the symptom runs the same set."""
 
-    flat: _Reads
-    nested: _Reads
-    any_flat: bool
-    any_nested: bool
+    fields: frozenset[str] | None
+    """The order fields they read; None when one reads the whole order."""
     conditions: tuple[Condition, ...]
     """Held so that ``members`` stay theirs: an id is unique only while its object lives."""
     members: frozenset[int]
@@ -510,56 +494,28 @@ class Focus:
 def focus_of(conditions: Iterable[Condition]) -> Focus:
     """The :class:`Focus` of ``conditions``."""
     conds = tuple(conditions)
-    flat = [c for c in conds if c.flat_program is not None]
-    nested = [c for c in conds if c.flat_program is None]
-    return Focus(
-        _reads(flat, flat=True),
-        _reads(nested, flat=False),
-        bool(flat),
-        bool(nested),
-        conds,
-        frozenset(map(id, conds)),
-    )
+    fields: frozenset[str] | None = None
+    if not any(c.whole_order for c in conds):
+        fields = frozenset().union(*(c.fields for c in conds))
+    return Focus(fields, conds, frozenset(map(id, conds)))
 
 
-def _reads(conds: list[Condition], *, flat: bool) -> _Reads:
-    if not flat and any(c.whole_order for c in conds):
-        return (False, None, frozenset(), frozenset(), None)
-    fields: set[str] = set()
-    paths: set[tuple[str, ...]] = set()
-    names: set[str] = set()
-    keys: set[tuple[str, ...]] | None = set()
-    for cond in conds:
-        fields |= cond.fields
-        if flat:
-            paths.update(cond.flat_paths)
-            names |= cond.variables
-            if keys is not None and cond.system_keys is not None:
-                keys |= cond.system_keys
-            else:
-                keys = None
-    whole = keys is None or not flat  # the nested form gets the whole status map
-    return (
-        flat,
-        frozenset(fields),
-        frozenset(paths),
-        frozenset(names - {"order"}),
-        None if whole else frozenset(keys or ()),
-    )
+def same_text(a: Any, b: Any) -> bool:
+    """``same_text(a, b)``: the two strings are equal without regard to case
+    (``"TRC20"`` and ``"trc20"``). Errors, as CEL's functions do, on non-strings."""
+    if not isinstance(a, str) or not isinstance(b, str):
+        raise TypeError("same_text() takes two strings")
+    return a.casefold() == b.casefold()
 
 
-def _covers(reads: _Reads, cond: Condition) -> bool:
-    """Does a context made for ``reads`` hold everything ``cond`` reads?"""
-    flat, fields, paths, names, keys = reads
-    if not flat:
-        return fields is None or (not cond.whole_order and cond.fields <= fields)
-    return (
-        fields is not None
-        and cond.fields <= fields
-        and paths.issuperset(cond.flat_paths)
-        and names.issuperset(cond.variables - {"order"})
-        and (keys is None or (cond.system_keys is not None and cond.system_keys <= keys))
-    )
+_EVALUATION_ERRORS = (
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    RuntimeError,
+    ArithmeticError,  # division or modulo by an order field that is 0, int overflow
+)
 
 
 def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
@@ -569,31 +525,26 @@ def evaluate(cond: Condition, context: ConditionContext) -> bool | None:
     ``&&`` and ``||`` absorb an error on one side when the other decides
     (``status == "refunded" && ...`` is false for a rejected refund, whatever
     ``refunded_at`` says), and any other read of a missing fact is an error,
-    which is unknown here, never a guess.
+    which is unknown here, never a guess. An error other than a missing fact
+    (division by an order field that is 0) is unknown too, and logged.
     """
+    if cond.computed_patterns:
+        _log.warning("condition skipped, its matches() pattern is not a literal: %r", cond.source)
+        return None
     try:
-        program, cel_context = context.program_for(cond)
-        result = program.execute(cel_context)
-    except (KeyError, IndexError, ValueError, TypeError, RuntimeError, OverflowError) as err:
-        _log_unknown(cond, err)
+        result = cond.program.execute(context.context_for(cond))
+    except _EVALUATION_ERRORS as err:
+        # The source is the graph's; the facts are never logged.
+        if _is_missing_fact(err):
+            _log.debug("condition %r: a fact is missing, the check is unknown", cond.source[:200])
+        else:
+            _log.warning(
+                "condition answered unknown after %s: %r", type(err).__name__, cond.source[:200]
+            )
         return None
     return result if isinstance(result, bool) else None
 
 
-_log = logging.getLogger(__name__)
-
-
-def _log_unknown(cond: Condition, err: Exception) -> None:
-    """A condition that raised is unknown: a missing fact (KeyError, IndexError,
-    or an order field bound as a variable that is absent) is the usual,
-    designed case (debug); anything else is a condition the data broke, a
-    warning. The source is the graph's; the facts are never logged."""
-    missing = isinstance(err, KeyError | IndexError) or (
-        isinstance(err, RuntimeError) and str(err).startswith("Undefined variable")
-    )
-    _log.log(
-        logging.DEBUG if missing else logging.WARNING,
-        "condition %r raised %s: the check is unknown",
-        cond.source[:200],
-        type(err).__name__,
-    )
+def _is_missing_fact(err: Exception) -> bool:
+    """Is ``err`` CEL's way of saying a fact is absent (the common, expected case)?"""
+    return isinstance(err, KeyError | IndexError)

@@ -40,7 +40,7 @@ from .evaluation import CheckOutcome
 from .language import language_data
 from .mood import Mood
 from .resolution import Choice
-from .templates import missing_marks, render
+from .templates import missing_marks, render, render_checked
 from .variables import OrderVariables, eta_variables, format_time, order_variables
 
 __all__ = [
@@ -218,8 +218,10 @@ def compose_reply(
     evidence = tuple(shown) if established else ()
     if is_final(snapshot, choice, established) and choice is not None:
         template = (snapshot.node(choice.resolution).get("reply") or {}).get(lang)
-        if template:
-            text = render(str(template), variables, lang)
+        # A reply template over budget (or failing) renders as None: the customer
+        # gets the verifying reply below instead, and the log says why.
+        text = render_checked(str(template), variables, lang) if template else None
+        if text is not None:
             return Reply(lang, _with_mood(text, mood, lang), "resolution", confidence, evidence)
     verifying = language_data()["verifying"]
     extra = {
@@ -230,8 +232,9 @@ def compose_reply(
     parts = [render(str(verifying["greeting"][lang]), values, lang)]
     if established and cause is not None:
         explanation = (snapshot.node(cause[0]).get("explanation") or {}).get(lang)
-        if explanation:
-            parts.append(render(str(explanation), values, lang))
+        shown_text = render_checked(str(explanation), values, lang) if explanation else None
+        if shown_text is not None:
+            parts.append(shown_text)
     handover = established and choice is not None and not choice.role_ok
     no_order = variables.get("order_no") is None
     body = verifying["handover" if handover else "no_order" if no_order else "body"][lang]

@@ -11,12 +11,14 @@ for it is "unknown" rather than guessed "up".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from graph.snapshot import Snapshot
 
-from .cel_systems import SystemKeys, statuses_for, system_keys
+from .paths import at_path
 
 __all__ = ["canonical_system", "names_for", "system_names", "system_statuses"]
 
@@ -40,12 +42,54 @@ def canonical_system(snapshot: Snapshot, name: str) -> str | None:
     return system_names(snapshot).get(name)
 
 
-def _keys(snapshot: Snapshot) -> tuple[SystemKeys, bool]:
-    """Every status lookup the graph's conditions make (``cel_systems``), and
+_USE = re.compile(r"\bsystems\b")
+_KEYED = re.compile(
+    r"""\bsystems\s*\[\s*(?:["']([^"']+)["']|order((?:\.[A-Za-z_][A-Za-z0-9_]*)+))\s*\]"""
+)
+_LITERAL = "="
+
+_SystemKeys = frozenset[tuple[str, ...]]
+"""Status lookups: ``("=", name)`` for a literal key, ``("order", *path)`` for a field key."""
+
+
+@lru_cache(maxsize=4096)
+def _system_keys(source: str) -> _SystemKeys | None:
+    """The status lookups condition ``source`` makes (``systems["mail_queue"]``,
+    ``systems[order.product.supplier]``), or None when it uses ``systems``
+    another way (``"x" in systems``, a computed key).
+
+    >>> sorted(_system_keys('systems[order.product.supplier] == "down"'))
+    [('order', 'product', 'supplier')]
+    >>> _system_keys('"steam" in systems') is None
+    True
+    """
+    if "systems" not in source:
+        return frozenset()
+    keyed = _KEYED.findall(source)
+    if len(keyed) != len(_USE.findall(source)):
+        return None
+    return frozenset(
+        (_LITERAL, literal) if literal else ("order", *path[1:].split("."))
+        for literal, path in keyed
+    )
+
+
+def _named(keys: _SystemKeys, order: Mapping[str, Any], names: Mapping[str, str]) -> set[str]:
+    """The names in ``names`` that lookups ``keys`` reach for ``order``."""
+    found = set()
+    for key in keys:
+        name = key[1] if key[0] == _LITERAL else at_path(order, key[1:])
+        if isinstance(name, str) and name in names:
+            found.add(name)
+    return found
+
+
+def _keys(snapshot: Snapshot) -> tuple[_SystemKeys, bool]:
+    """Every status lookup the graph's conditions make, and
     whether some condition names systems another way, which leaves the whole
     order to search; read from every condition once per snapshot."""
 
-    def build(snap: Snapshot) -> tuple[SystemKeys, bool]:
+    def build(snap: Snapshot) -> tuple[_SystemKeys, bool]:
         found: set[tuple[str, ...]] = set()
         other = False
         sources = [data for _, data in snap.nodes()]
@@ -54,7 +98,7 @@ def _keys(snapshot: Snapshot) -> tuple[SystemKeys, bool]:
             for field in ("fails_when", "fits_order", "when"):
                 source = data.get(field)
                 if isinstance(source, str) and "systems" in source:
-                    keys = system_keys(source)
+                    keys = _system_keys(source)
                     other = other or keys is None
                     found |= keys or frozenset()
         return frozenset(found), other
@@ -73,7 +117,7 @@ def names_for(snapshot: Snapshot, order: Mapping[str, Any]) -> set[str]:
     """
     names = system_names(snapshot)
     keys, other = _keys(snapshot)
-    found = set(statuses_for(keys, order, names))
+    found = _named(keys, order, names)
     if not other:
         return found
     stack: list[Any] = [order]

@@ -14,6 +14,15 @@ customer replies.
 '订单 A1'
 >>> render("退款单号 {{ refund_reference }}", {})
 '退款单号 【待补充：退款单号】'
+
+Templates run under budgets (``MAX_*`` below): the size of the text, of its
+literals and of its output, how many operators and loops it has, how deep it
+nests. The static ones are refused when the graph is edited, with a finding
+naming the field; at render the same checks run again (a template stored
+before they existed), and the output and the ``replace`` filter are held to
+their sizes as they are produced. A template over budget renders as nothing
+(:func:`render_checked` answers None, and the caller falls back to the
+verifying reply), with a warning in the log.
 """
 
 from __future__ import annotations
@@ -23,14 +32,59 @@ from collections.abc import Mapping
 from functools import cache, lru_cache
 from typing import Any
 
-from jinja2 import Template, TemplateError, TemplateSyntaxError, Undefined, meta, nodes
+from jinja2 import (
+    Template,
+    TemplateError,
+    TemplateSyntaxError,
+    Undefined,
+    meta,
+    nodes,
+    pass_eval_context,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.filters import do_replace
 from jinja2.sandbox import SandboxedEnvironment
 
 from schema import graph_schema
 
-__all__ = ["allowed_variables", "missing_marks", "render", "template_problems"]
+__all__ = [
+    "MAX_INT_LITERAL",
+    "MAX_LIST_ITEMS",
+    "MAX_LOOP_NESTING",
+    "MAX_OPERATORS",
+    "MAX_OUTPUT_CHARS",
+    "MAX_STRING_LITERAL",
+    "MAX_TEMPLATE_CHARS",
+    "MAX_TEMPLATE_DEPTH",
+    "allowed_variables",
+    "missing_marks",
+    "render",
+    "render_checked",
+    "template_problems",
+]
 
+_log = logging.getLogger(__name__)
 _MARK = "\x00"
+
+# Budgets. The seed's longest template has 634 characters, no loop, no literal
+# list and a handful of operators; these leave room for far more.
+MAX_TEMPLATE_CHARS = 8000
+MAX_OUTPUT_CHARS = 20000
+"""A rendered text longer than this is over budget: no reply is that long."""
+MAX_STRING_LITERAL = 1000
+MAX_INT_LITERAL = 10**12
+MAX_LIST_ITEMS = 50
+MAX_LOOP_NESTING = 1
+"""A loop inside a loop multiplies the work: 451 characters of nested loops over
+constants took 40 s and 6.8 GB."""
+MAX_OPERATORS = 100
+"""Operators and filters in one template (each can copy a value)."""
+MAX_TEMPLATE_DEPTH = 40
+"""How deep the syntax tree nests (brackets, unary signs, chained filters)."""
+
+
+class _OverBudget(TemplateError):
+    """A template went over a budget while rendering."""
 
 
 class _Placeholder(Undefined):
@@ -43,12 +97,57 @@ class _Placeholder(Undefined):
         return f"{_MARK}{self._undefined_name}{_MARK}"
 
 
+@pass_eval_context
+def _replace(eval_ctx: Any, text: Any, old: Any, new: Any, count: int | None = None) -> Any:
+    """Jinja's ``replace``, refused when its result would pass ``MAX_OUTPUT_CHARS``
+    (``|replace('', x)`` puts ``x`` between every character)."""
+    source, before, after = str(text), str(old), str(new)
+    hits = len(source) + 1 if not before else source.count(before)
+    if count is not None and count >= 0:
+        hits = min(hits, count)
+    if len(source) + hits * (len(after) - len(before)) > MAX_OUTPUT_CHARS:
+        raise _OverBudget("replace would pass the output budget")
+    return do_replace(eval_ctx, text, old, new, count)
+
+
+class _BudgetedSandbox(SandboxedEnvironment):
+    """The sandbox, narrowed further: no calls, no multiplying or power
+    operators (``9**999999``), and a method never prints (``order_no.upper``
+    would print a heap address), even in a template stored before lint
+    refused these."""
+
+    intercepted_binops = frozenset({"*", "/", "//", "%", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        raise SecurityError(f"operator {operator!r} is not allowed in a template")
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        raise SecurityError("calls are not allowed in a template")
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        return _data(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        return _data(super().getitem(obj, argument))
+
+
+def _data(value: Any) -> Any:
+    """``value``, or nothing for a method or function, which has no text to show."""
+    if callable(value) and not isinstance(value, Undefined):
+        return ""
+    return value
+
+
 @cache
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
-        autoescape=False, keep_trailing_newline=False, undefined=_Placeholder
+    # optimized=False: Jinja's optimizer folds constants when a template is
+    # compiled, and the linter compiles (find_undeclared_variables) what it
+    # checks; folding ``9**40000000`` killed a worker.
+    env = _BudgetedSandbox(
+        autoescape=False, keep_trailing_newline=False, undefined=_Placeholder, optimized=False
     )
     env.globals.clear()  # no range, lipsum, cycler...: only the declared variables exist
+    env.filters["replace"] = _replace
     return env
 
 
@@ -153,15 +252,77 @@ def template_problems(text: str) -> list[str]:
 def _template_problems(text: str) -> tuple[str, ...]:
     """Cached by text: a graph repeats its templates (every copy of a reply, every
     edge meaning), and parsing one costs a millisecond."""
+    problems = _refused(text)
+    if problems or "{" not in text:  # what follows compiles: only a safe template gets there
+        return problems
+    unknown = meta.find_undeclared_variables(_environment().parse(text)) - allowed_variables()
+    return tuple(f"unknown variable {name!r}" for name in sorted(unknown))
+
+
+@lru_cache(maxsize=16384)
+def _refused(text: str) -> tuple[str, ...]:
+    """Why ``text`` may not render at all (syntax, constructs, budgets), cached by text."""
     if "{" not in text:  # plain text: nothing for Jinja to find
         return ()
+    if len(text) > MAX_TEMPLATE_CHARS:
+        return (f"template longer than {MAX_TEMPLATE_CHARS} characters",)
     try:
         parsed = _environment().parse(text)
     except TemplateSyntaxError as err:
         return (f"template syntax error on line {err.lineno}: {err.message}",)
-    problems = _construct_problems(parsed)
-    unknown = meta.find_undeclared_variables(parsed) - allowed_variables()
-    return (*problems, *(f"unknown variable {name!r}" for name in sorted(unknown)))
+    except RecursionError:
+        return (f"template nested deeper than {MAX_TEMPLATE_DEPTH} levels",)
+    return tuple(_construct_problems(parsed) + _budget_problems(parsed))
+
+
+_OPERATORS = (nodes.BinExpr, nodes.UnaryExpr, nodes.Concat, nodes.Filter, nodes.Compare)
+_METHODS = frozenset(
+    name for kind in (str, int, float, list, dict) for name in dir(kind) if not name.startswith("_")
+)
+
+
+def _budget_problems(parsed: nodes.Template) -> list[str]:
+    """What in ``parsed`` is over a budget; walked without recursion."""
+    problems: set[str] = set()
+    operators = 0
+    stack: list[tuple[nodes.Node, int, int]] = [(parsed, 1, 0)]
+    while stack:
+        node, depth, loops = stack.pop()
+        if depth > MAX_TEMPLATE_DEPTH:
+            problems.add(f"template nested deeper than {MAX_TEMPLATE_DEPTH} levels")
+            continue
+        if isinstance(node, nodes.For):
+            loops += 1
+            if loops > MAX_LOOP_NESTING:
+                problems.add(f"loops nested deeper than {MAX_LOOP_NESTING}")
+        operators += isinstance(node, _OPERATORS)
+        problems.update(_literal_problems(node))
+        stack.extend((child, depth + 1, loops) for child in node.iter_child_nodes())
+    if operators > MAX_OPERATORS:
+        problems.add(f"more than {MAX_OPERATORS} operators and filters")
+    return sorted(problems)
+
+
+def _literal_problems(node: nodes.Node) -> list[str]:
+    if isinstance(node, nodes.Const):
+        value = node.value
+        if isinstance(value, str) and len(value) > MAX_STRING_LITERAL:
+            return [f"string literal longer than {MAX_STRING_LITERAL} characters"]
+        if isinstance(value, int | float) and not abs(value) <= MAX_INT_LITERAL:
+            return [f"number literal larger than {MAX_INT_LITERAL}"]
+    if isinstance(node, nodes.List | nodes.Tuple) and len(node.items) > MAX_LIST_ITEMS:
+        return [f"list literal with more than {MAX_LIST_ITEMS} items"]
+    if isinstance(node, nodes.Getattr) and node.attr in _METHODS:
+        return [f"attribute {node.attr!r} is a method, which has no text (use a filter)"]
+    if (
+        isinstance(node, nodes.Filter)
+        and node.name == "replace"
+        and node.args
+        and isinstance(node.args[0], nodes.Const)
+        and node.args[0].value == ""
+    ):
+        return ["replace('') puts text between every character: name what to replace"]
+    return []
 
 
 @lru_cache(maxsize=4096)
@@ -189,84 +350,45 @@ def render(text: str, variables: Mapping[str, Any], lang: str = "zh") -> str:
 
     A variable without a value prints as a labelled gap (【待补充：退款单号】);
     :func:`missing_marks` finds them, so a reply with gaps is never sent as is.
+    A template that fails or is over budget prints as one gap for the agent.
     """
+    rendered = render_checked(text, variables, lang)
+    return _label("template", lang) if rendered is None else rendered
+
+
+def render_checked(text: str, variables: Mapping[str, Any], lang: str = "zh") -> str | None:
+    """:func:`render`, or None when the template fails or is over a budget
+    (logged), so the caller can send something else."""
     if "{" not in text:  # plain text (most meanings and findings): nothing to render
         return text.strip()
-    pieces = _substitution(text)
-    if pieces is not None:
-        rendered = _substitute(pieces, variables).strip()
-    else:
-        rendered = _by_jinja(text, variables).strip()
-    parts = rendered.split(_MARK)
-    for i in range(1, len(parts), 2):
-        parts[i] = _label(parts[i], lang)
-    return "".join(parts)
-
-
-def _by_jinja(text: str, variables: Mapping[str, Any]) -> str:
+    problems = _refused(text)
+    if problems:
+        _log.warning("template refused at render: %s", "; ".join(problems))
+        return None
     allowed = {}
     for name in _printed(text):  # only these: the rest may cost work to produce
         value = variables.get(name)
         if value is not None:
             allowed[name] = value
+    pieces: list[str] = []
+    size = 0
     try:
-        return _compiled(text).render(allowed)
-    except (TemplateError, ArithmeticError, TypeError, ValueError) as err:
+        for piece in _compiled(text).generate(allowed):
+            size += len(piece)
+            if size > MAX_OUTPUT_CHARS:
+                raise _OverBudget(f"output longer than {MAX_OUTPUT_CHARS} characters")
+            pieces.append(piece)
+    except (TemplateError, ArithmeticError, TypeError, ValueError, RecursionError) as err:
         # Edits are checked before they are written, so this is a last line of
-        # defence: a template that still fails leaves a gap, never a crash.
-        _log.warning("template %r raised %s: left a gap", text[:120], type(err).__name__)
-        return f"{_MARK}template{_MARK}"
-
-
-_Pieces = tuple[tuple[bool, str], ...]
-"""(is a variable, the text or the variable's name), in order."""
-
-
-@lru_cache(maxsize=4096)
-def _substitution(text: str) -> _Pieces | None:
-    """``text`` as literal pieces and variable names, when that is all it is
-    (``订单 {{ order_no }}``); None for anything else (``{% if %}``, filters).
-
-    Most of the graph's templates are of this kind. Jinja's own parser
-    decides, and :func:`_substitute` prints them as Jinja would (a test
-    holds the two to it on every template of the seed) without the
-    set-up Jinja does on every render, which cost more than the rest of
-    a reply.
-    """
-    try:
-        parsed = _environment().parse(text)
-    except TemplateSyntaxError:
+        # defence: a template that still fails is logged, never a crash.
+        _log.warning("template failed at render: %s: %s", type(err).__name__, err)
         return None
-    if len(parsed.body) != 1 or not isinstance(parsed.body[0], nodes.Output):
-        return None
-    pieces = []
-    for node in parsed.body[0].nodes:
-        if isinstance(node, nodes.TemplateData):
-            pieces.append((False, node.data))
-        elif isinstance(node, nodes.Name) and node.ctx == "load":
-            pieces.append((True, node.name))
-        else:
-            return None
-    return tuple(pieces)
-
-
-def _substitute(pieces: _Pieces, variables: Mapping[str, Any]) -> str:
-    """``pieces`` printed with ``variables``: a declared variable's value as
-    ``str`` gives it, anything else as the gap mark Jinja's undefined prints."""
-    names = allowed_variables()
-    out = []
-    for is_name, piece in pieces:
-        if not is_name:
-            out.append(piece)
-            continue
-        value = variables.get(piece) if piece in names else None
-        out.append(f"{_MARK}{piece}{_MARK}" if value is None else str(value))
-    return "".join(out)
+    parts = "".join(pieces).strip().split(_MARK)
+    for i in range(1, len(parts), 2):
+        parts[i] = _label(parts[i], lang)
+    return "".join(parts)
 
 
 def missing_marks(text: str) -> bool:
     """True when rendered ``text`` still has a gap for the agent to fill."""
     return "【待补充：" in text or "[to fill in: " in text
-
-
-_log = logging.getLogger(__name__)
