@@ -12,6 +12,7 @@ payment time leave the order unpaid when the upstream purchase fails, so
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,13 +23,19 @@ __all__ = ["DEVICES", "SOLD_OUT", "order_facts"]
 
 DEVICES: Mapping[int, str] = {0: "pc", 1: "android", 2: "ios", 3: "ios"}
 SOLD_OUT = "抢走了商品"
+_log = logging.getLogger(__name__)
 
 
 def _widget_account(widget: str) -> str | None:
-    """The first filled-in extra input, which is the charge account in practice."""
+    """The first filled-in extra input, which is the charge account in practice.
+
+    The column is the shop's text: one it cannot read (not JSON, a number past
+    Python's 4,300 digits, nesting past the parser's stack) tells no account.
+    """
     try:
         data = json.loads(widget) if widget.strip() else None
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        _log.warning("acg-faka widget column is not readable JSON: no account taken from it")
         return None
     values = data.values() if isinstance(data, Mapping) else data if isinstance(data, list) else []
     for value in values:

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
-from schema.problems import FieldProblem
+from schema.problems import MAX_ECHO, FieldProblem
 
 __all__ = [
     "MAX_DETAILS",
@@ -64,12 +64,20 @@ def invalid_request(problems: Sequence[FieldProblem]) -> ApiError:
 
 
 def _findings(findings: Sequence[Any]) -> list[Any]:
-    """A refused change's findings as details, capped like bad fields."""
-    details = [f.as_dict() for f in findings[:MAX_DETAILS]]
+    """A refused change's findings as details, capped like bad fields (a
+    finding names a field, and a field may be a 10 KB key)."""
+    details = [
+        {key: _short(str(text)) for key, text in f.as_dict().items()}
+        for f in findings[:MAX_DETAILS]
+    ]
     if len(findings) > MAX_DETAILS:
         more = f"{len(findings) - MAX_DETAILS} more findings not listed"
         details.append({"where": "(more)", "what": "(more)", "why": more})
     return details
+
+
+def _short(text: str, limit: int = 4 * MAX_ECHO) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def error_response(

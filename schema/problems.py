@@ -189,7 +189,7 @@ def _value_problem(value: Any) -> str | None:
     if kind is str:
         return None if value.isascii() or not _SURROGATE.search(value) else _SURROGATE_PROBLEM
     if kind is float:
-        return None if math.isfinite(value) else f"{value!r} is not a number JSON allows"
+        return None if math.isfinite(value) else f"{value!r} is not a finite number"
     if kind is int:
         ok = -MAX_INTEGER - 1 <= value <= MAX_INTEGER
         return None if ok else f"{echo(value)} is beyond 64-bit integers"
