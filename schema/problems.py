@@ -29,6 +29,7 @@ from .formats import RS_FORMATS, TIME_PROBLEM
 
 __all__ = [
     "MAX_ECHO",
+    "MAX_INTEGER",
     "MAX_NESTING",
     "FieldProblem",
     "OversizedNumber",

@@ -375,6 +375,41 @@ def test_the_editor_refuses_a_non_finite_prior(store: SqliteStore, data: str) ->
     assert store.revision() == revision
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-1e400"])
+def test_the_editor_refuses_a_non_finite_cost(store: SqliteStore, value: str) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    page = client.post(
+        "/edit/key_paste_noise",
+        data={"revision": str(revision), "action": "save", "f.cost_minutes": value},
+    )
+    assert page.status_code == 200
+    assert "finite" in page.get_data(as_text=True)
+    assert store.revision() == revision
+
+
+def test_the_pages_take_numbers_too_long_to_read(store: SqliteStore) -> None:
+    """5,000 digits in the order box, the evidence, an edge's YAML, a revision's URL."""
+    agent, senior = _client(store, "agent"), _client(store, "senior")
+    page = _console(agent, '{"order_no": "A1", "extra": {"n": ' + DIGITS_5000 + "}}")
+    assert "order.extra.n" in page
+    evidence = agent.post("/", data={"message": "卡密无效", "evidence": DIGITS_5000})
+    assert evidence.status_code == 200
+    edge = senior.post(
+        "/edit/region_lock/edges",
+        data={
+            "revision": str(store.revision()),
+            "action": "update",
+            "type": "tested_by",
+            "target": "key_paste_noise",
+            "data": "p_fail: " + DIGITS_5000,
+        },
+        follow_redirects=True,
+    )
+    assert edge.status_code == 200 and "4300 digits" in edge.get_data(as_text=True)
+    assert senior.get("/history/" + "9" * 30).status_code == 404
+
+
 HOSTILE: dict[str, str] = {
     "surrogate": '"\\ud800"',
     "surrogate inside": '"ab\\udc00cd"',
