@@ -28,11 +28,15 @@ SOLD_OUT = "抢走了商品"
 
 
 def _widget_account(widget: str) -> str | None:
-    """The first filled-in extra input, which is the charge account in practice."""
+    """The first filled-in extra input, which is the charge account in practice.
+
+    The column is the shop's text: one it cannot read (not JSON, a number past
+    Python's 4,300 digits, nesting past the parser's stack) tells no account.
+    """
     try:
         data = json.loads(widget) if widget.strip() else None
-    except json.JSONDecodeError:
-        _log.warning("acg-faka widget is not JSON: no charge account taken from it")
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
+        _log.warning("acg-faka widget column is not readable JSON: no account taken from it")
         return None
     values = data.values() if isinstance(data, Mapping) else data if isinstance(data, list) else []
     for value in values:

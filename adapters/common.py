@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from schema.formats import FIRST_YEAR, LAST_YEAR, in_years
+from schema.problems import MAX_INTEGER, echo
 
 __all__ = ["RowProblem", "integer", "key_lines", "local_time", "number", "text"]
 
@@ -18,15 +22,41 @@ class RowProblem(ValueError):
         self.field, self.message = field, message
 
 
+MAX_AMOUNT = 1e15
+"""More money than any card-shop order holds; past it a float loses the cents."""
+
+
 def integer(row: Mapping[str, Any], column: str) -> int | None:
-    """An integer column (MySQL drivers often send "4" for 4)."""
+    """An integer column (MySQL drivers often send "4" for 4), within 64 bits.
+
+    A 5,000-digit "4…" is refused by name: Python will not even read it.
+    """
     value = row.get(column)
-    return None if value is None or value == "" else int(value)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and len(value.strip().lstrip("+-")) > 19:
+        raise RowProblem(f"order_row.{column}", f"{echo(value)} is beyond 64-bit integers")
+    try:
+        found = int(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise RowProblem(f"order_row.{column}", f"{echo(value)} is not an integer") from err
+    if not -MAX_INTEGER - 1 <= found <= MAX_INTEGER:
+        raise RowProblem(f"order_row.{column}", f"{echo(value)} is beyond 64-bit integers")
+    return found
 
 
 def number(row: Mapping[str, Any], column: str) -> float | None:
+    """A money column, finite and below :data:`MAX_AMOUNT`."""
     value = row.get(column)
-    return None if value is None or value == "" else float(value)
+    if value is None or value == "":
+        return None
+    try:
+        found = float(value)
+    except (TypeError, ValueError, OverflowError) as err:
+        raise RowProblem(f"order_row.{column}", f"{echo(value)} is not a number") from err
+    if not math.isfinite(found) or abs(found) > MAX_AMOUNT:
+        raise RowProblem(f"order_row.{column}", f"{echo(value)} is not an amount of money")
+    return found
 
 
 def text(row: Mapping[str, Any], column: str) -> str:
@@ -43,7 +73,10 @@ def local_time(row: Mapping[str, Any], column: str, zone: ZoneInfo) -> str | Non
     try:
         parsed = datetime.fromisoformat(value.replace(" ", "T", 1)[:19])
     except ValueError as err:
-        raise RowProblem(f"order_row.{column}", f"not a date and time: {value!r}") from err
+        raise RowProblem(f"order_row.{column}", f"not a date and time: {echo(value)}") from err
+    if not in_years(parsed):  # 9999-12-31 plus the expiry minutes overflowed
+        why = f"{echo(value)} is not in the years {FIRST_YEAR}-{LAST_YEAR}"
+        raise RowProblem(f"order_row.{column}", why)
     return parsed.replace(tzinfo=zone).isoformat()
 
 

@@ -18,9 +18,20 @@ from werkzeug.exceptions import HTTPException
 
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound, StaleRevision, StoreUnavailable
-from schema.problems import FieldProblem
+from schema.problems import MAX_ECHO, FieldProblem
 
-__all__ = ["ApiError", "error_response", "invalid_request", "register_error_handlers"]
+__all__ = [
+    "MAX_DETAILS",
+    "ApiError",
+    "error_response",
+    "invalid_request",
+    "register_error_handlers",
+]
+
+MAX_DETAILS = 20
+"""How many problems an error lists; the rest are counted in one last detail.
+A body with 10,000 bad keys made a 300 KB error that listed every one; the
+sender fixes the first twenty and learns of the rest on the next try."""
 
 
 class ApiError(Exception):
@@ -40,12 +51,33 @@ class ApiError(Exception):
 
 
 def invalid_request(problems: Sequence[FieldProblem]) -> ApiError:
-    """400 with one detail per bad field, the first ten named in the message."""
+    """400 with one detail per bad field (the first :data:`MAX_DETAILS`, then a
+    count of the rest), the first ten named in the message."""
     count = len(problems)
     message = f"{count} bad field{'s' if count != 1 else ''}: " + ", ".join(
         p.path for p in problems[:10]
     )
-    return ApiError(400, "invalid_request", message, [p.as_dict() for p in problems])
+    details = [p.as_dict() for p in problems[:MAX_DETAILS]]
+    if count > MAX_DETAILS:
+        details.append({"field": "(more)", "message": f"{count - MAX_DETAILS} more not listed"})
+    return ApiError(400, "invalid_request", message, details)
+
+
+def _findings(findings: Sequence[Any]) -> list[Any]:
+    """A refused change's findings as details, capped like bad fields (a
+    finding names a field, and a field may be a 10 KB key)."""
+    details = [
+        {key: _short(str(text)) for key, text in f.as_dict().items()}
+        for f in findings[:MAX_DETAILS]
+    ]
+    if len(findings) > MAX_DETAILS:
+        more = f"{len(findings) - MAX_DETAILS} more findings not listed"
+        details.append({"where": "(more)", "what": "(more)", "why": more})
+    return details
+
+
+def _short(text: str, limit: int = 4 * MAX_ECHO) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def error_response(
@@ -59,7 +91,9 @@ def error_response(
     if page is not None and _wants_page():
         response = make_response(page(status, message), status)
     else:
-        body = {"error": {"code": code, "message": message, "details": list(details)}}
+        # The last guard on size: callers cap their lists (one more entry counts the rest).
+        listed = list(details)[: MAX_DETAILS + 1]
+        body = {"error": {"code": code, "message": message, "details": listed}}
         response = jsonify(body)
         response.status_code = status
     for name, value in (headers or {}).items():
@@ -107,7 +141,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ChangeSetInvalid)
     def _invalid(err: ChangeSetInvalid) -> Response:
         return error_response(
-            422, "invalid_change", "the change was refused", [f.as_dict() for f in err.findings]
+            422, "invalid_change", "the change was refused", _findings(err.findings)
         )
 
     @app.errorhandler(StoreUnavailable)

@@ -17,10 +17,11 @@ from functools import cache, wraps
 from typing import Any
 
 from flask import Blueprint, request
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 
 from schema import api_body_schemas
-from schema.problems import FieldProblem, body_problems, too_deep
+from schema.formats import format_checker
+from schema.problems import FieldProblem, body_problems, describe, echo, too_deep
 
 from .auth import requires
 from .errors import ApiError, invalid_request
@@ -40,7 +41,7 @@ class Param:
 
     def __post_init__(self) -> None:
         # Built once at import, not on every request.
-        checker = Draft202012Validator(dict(self.schema), format_checker=FormatChecker())
+        checker = Draft202012Validator(dict(self.schema), format_checker=format_checker())
         object.__setattr__(self, "validator", checker)
 
 
@@ -82,7 +83,7 @@ ENDPOINTS: list[Endpoint] = []
 
 @cache
 def _body_validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(api_body_schemas()[name], format_checker=FormatChecker())
+    return Draft202012Validator(api_body_schemas()[name], format_checker=format_checker())
 
 
 def _read_body(name: str) -> Any:
@@ -125,10 +126,10 @@ def _read_query(params: tuple[Param, ...]) -> dict[str, Any]:
             try:
                 value = int(raw)
             except ValueError:
-                problems.append(FieldProblem(param.name, f"{raw!r} is not an integer"))
+                problems.append(FieldProblem(param.name, f"{echo(raw)} is not an integer"))
                 continue
         problems += [
-            FieldProblem(param.name, e.message) for e in param.validator.iter_errors(value)
+            FieldProblem(param.name, describe(e)) for e in param.validator.iter_errors(value)
         ]
         values[param.name] = value
     if problems:
@@ -155,7 +156,7 @@ def revision_header() -> int:
             400,
             "invalid_request",
             'If-Match must be a graph revision such as "7"',
-            [{"field": "If-Match", "message": f"{raw!r} is not a revision"}],
+            [{"field": "If-Match", "message": f"{echo(raw)} is not a revision"}],
         )
     return int(match.group(1))
 

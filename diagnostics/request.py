@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 
 from adapters import RowProblem, order_from_row
 from schema import diagnose_request_schema, order_schema
+from schema.formats import format_checker
 from schema.problems import FieldProblem, body_problems
 
 from .conditions import parse_time
@@ -44,12 +45,12 @@ class DiagnoseRequest:
 
 @cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(diagnose_request_schema(), format_checker=FormatChecker())
+    return Draft202012Validator(diagnose_request_schema(), format_checker=format_checker())
 
 
 @cache
 def _order_validator() -> Draft202012Validator:
-    return Draft202012Validator(order_schema(), format_checker=FormatChecker())
+    return Draft202012Validator(order_schema(), format_checker=format_checker())
 
 
 def request_problems(body: Any) -> list[FieldProblem]:

@@ -15,6 +15,7 @@ or ``oneOf`` that fails as a whole with ``x-problem: {field, message}``.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,22 +25,65 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from .formats import RS_FORMATS, TIME_PROBLEM
+
 __all__ = [
+    "MAX_ECHO",
+    "MAX_INTEGER",
     "MAX_NESTING",
     "FieldProblem",
+    "OversizedNumber",
     "body_problems",
+    "describe",
+    "echo",
     "field_path",
+    "json_int",
     "nesting_problem",
     "too_deep",
+    "value_problems",
 ]
+
+MAX_ECHO = 80
+"""How many characters of a bad value an error repeats. The sender has the
+value; the error only has to point at it, and a 100 KB value echoed whole made
+a 100 KB error (10,000 bad keys made 300 KB)."""
+
+
+def echo(value: Any, limit: int = MAX_ECHO) -> str:
+    """``repr(value)`` cut to ``limit`` characters, saying how long it was.
+
+    >>> echo("x" * 1000, 12)
+    "'xxxxxxxxx… (1000 chars)"
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = len(value) if isinstance(value, str) else len(text)
+    return f"{text[: limit - 2]}… ({size} chars)"
+
+
+def _printable(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` and with lone surrogates escaped, so that the
+    error that names a bad key can itself be encoded as UTF-8."""
+    if len(text) > limit:
+        text = f"{text[: limit - 1]}…"
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode()
 
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One bad field of a request: its dotted path and what is wrong."""
+    """One bad field of a request: its dotted path and what is wrong.
+
+    Both are capped and made encodable on construction (a key may be 10 KB or
+    a lone surrogate), whoever builds the problem.
+    """
 
     path: str
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", _printable(self.path, 2 * MAX_ECHO))
+        object.__setattr__(self, "message", _printable(self.message, 4 * MAX_ECHO))
 
     def as_dict(self) -> dict[str, str]:
         return {"field": self.path, "message": self.message}
@@ -102,6 +146,90 @@ def _path_past(body: Any, limit: int) -> tuple[Any, ...]:
     return ()
 
 
+class OversizedNumber:
+    """A JSON integer too long for Python to read (over 4,300 digits).
+
+    The API's JSON parser gives this in its place instead of failing the
+    whole body as "not JSON", so that :func:`value_problems` can name the
+    field it was sent in.
+    """
+
+    __slots__ = ("digits",)
+
+    def __init__(self, text: str) -> None:
+        self.digits = len(text.lstrip("-"))
+
+    def __repr__(self) -> str:
+        return f"<a {self.digits}-digit number>"
+
+
+def json_int(text: str) -> int | OversizedNumber:
+    """``json.loads(..., parse_int=json_int)``: an integer, or the marker of one
+    too long to read.
+
+    >>> json.loads('[7, ' + '9' * 5000 + ']', parse_int=json_int)
+    [7, <a 5000-digit number>]
+    """
+    return int(text) if len(text) <= _READABLE_DIGITS else OversizedNumber(text)
+
+
+_READABLE_DIGITS = 4000
+"""Below Python's limit for reading an integer from text (4,300 digits)."""
+
+MAX_INTEGER = 2**63 - 1
+"""The largest integer a body may hold: SQLite's, and every id a shop's
+database makes. Larger ones overflowed CEL (64-bit) and float conversions."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_PROBLEM = "holds a lone surrogate (\\ud800-\\udfff), which is not text"
+
+
+def _value_problem(value: Any) -> str | None:
+    """What is wrong with one leaf value of a body, if anything."""
+    kind = type(value)
+    if kind is str:
+        return None if value.isascii() or not _SURROGATE.search(value) else _SURROGATE_PROBLEM
+    if kind is float:
+        return None if math.isfinite(value) else f"{value!r} is not a finite number"
+    if kind is int:
+        ok = -MAX_INTEGER - 1 <= value <= MAX_INTEGER
+        return None if ok else f"{echo(value)} is beyond 64-bit integers"
+    if kind is OversizedNumber:
+        return f"{value!r} is beyond 64-bit integers"
+    return None
+
+
+def value_problems(body: Any) -> list[FieldProblem]:
+    """Values no field may hold, wherever they are: lone surrogates (in values
+    and keys), ``NaN`` and the infinities, integers beyond 64 bits.
+
+    Checked before the schema, because the schema validators, SQLite and the
+    JSON encoder fail on them with a 500 where the sender needs to hear which
+    field. Call it on a body no deeper than :data:`MAX_NESTING`.
+
+    >>> [p.path for p in value_problems({"a": [1.0, float("nan")], "b": 2**70})]
+    ['a[1]', 'b']
+    """
+    if not isinstance(body, dict | list):
+        problem = _value_problem(body)
+        return [] if problem is None else [FieldProblem("(body)", problem)]
+    found: list[FieldProblem] = []
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(body, ())]
+    while stack:
+        value, path = stack.pop()
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if type(key) is str and not key.isascii() and _SURROGATE.search(key):
+                found.append(
+                    FieldProblem(field_path((*path, key)), f"the key {_SURROGATE_PROBLEM}")
+                )
+            if isinstance(item, dict | list):
+                stack.append((item, (*path, key)))
+            elif (problem := _value_problem(item)) is not None:
+                found.append(FieldProblem(field_path((*path, key)), problem))
+    return sorted(found, key=lambda p: p.path)
+
+
 def too_deep(limit: int = MAX_NESTING) -> FieldProblem:
     """The problem of a body too deep for the parser itself (RecursionError)."""
     return FieldProblem("(body)", _DEEP.format(limit))
@@ -150,10 +278,21 @@ def _problems_of(error: ValidationError) -> list[FieldProblem]:
     if error.validator == "enum":
         values = error.validator_value if isinstance(error.validator_value, list) else []
         allowed_values = ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
-        return [FieldProblem(where, f"{error.instance!r} is not one of: {allowed_values}")]
+        return [FieldProblem(where, f"{echo(error.instance)} is not one of: {allowed_values}")]
     if error.validator == "propertyNames":
-        return [FieldProblem(where, f"bad key: {error.message}")]
-    return [FieldProblem(where or "(body)", error.message)]
+        return [FieldProblem(where, f"bad key: {describe(error)}")]
+    return [FieldProblem(where or "(body)", describe(error))]
+
+
+def describe(error: ValidationError) -> str:
+    """jsonschema's message for ``error``, with the bad value it repeats cut to
+    :data:`MAX_ECHO` and a refused time told the accepted years."""
+    if error.validator == "format" and error.validator_value == "date-time":
+        return f"{echo(error.instance)} {TIME_PROBLEM}"
+    whole = repr(error.instance)
+    if len(whole) <= MAX_ECHO or whole not in error.message:
+        return error.message
+    return error.message.replace(whole, echo(error.instance))
 
 
 _FAST: dict[int, tuple[Draft202012Validator, Any]] = {}
@@ -171,7 +310,7 @@ def fast_twin(validator: Draft202012Validator) -> Any:
     if found is None or found[0] is not validator:
         schema = validator.schema
         plain = dict(schema) if isinstance(schema, Mapping) else schema
-        compiled = jsonschema_rs.validator_for(plain, validate_formats=True)
+        compiled = jsonschema_rs.validator_for(plain, validate_formats=True, formats=RS_FORMATS)
         found = _FAST[id(validator)] = (validator, compiled)
     return found[1]
 
@@ -183,6 +322,9 @@ def body_problems(validator: Draft202012Validator, body: Any) -> list[FieldProbl
     deep = nesting_problem(body)
     if deep is not None:
         return [deep]
+    odd = value_problems(body)
+    if odd:  # the validators themselves fail on these (a surrogate raises in Rust)
+        return odd
     if fast_twin(validator).is_valid(body):
         return []
     seen: dict[tuple[str, str], FieldProblem] = {}

@@ -31,7 +31,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 
 from . import graph_schema
-from .problems import fast_twin
+from .problems import fast_twin, value_problems
 
 __all__ = [
     "ContentChecks",
@@ -126,7 +126,20 @@ def _reason(error: SchemaError) -> str:
     return str(error.message)
 
 
+def _value_findings(where: str, data: Any) -> list[Finding]:
+    """NaN, the infinities, lone surrogates and integers past 64 bits, anywhere.
+
+    JSON Schema cannot refuse them (``NaN`` compares false, so ``minimum``
+    and ``maximum`` both pass): a NaN prior passed lint and flattened a
+    symptom's priors. No record may hold one, whichever way it came in.
+    """
+    return [Finding(where, p.path, p.message) for p in value_problems(data)]
+
+
 def _schema_findings(kind: str, name: str, where: str, data: Any) -> list[Finding]:
+    odd = _value_findings(where, data)
+    if odd:  # the validators themselves fail on these (a surrogate raises in Rust)
+        return odd
     validator = _validator(kind, name)
     if fast_twin(validator).is_valid(data):  # Rust answers "valid?" ~50x faster
         return []

@@ -22,7 +22,7 @@ from graph.errors import ChangeSetInvalid, NotFound
 from graph.records import CaseRecord
 from graph.snapshot import Snapshot
 from graph.store import TokenInfo
-from schema.problems import too_deep
+from schema.problems import json_int, too_deep
 
 from .blueprint import page_role, pages
 from .examples import example, examples
@@ -64,7 +64,7 @@ def _from_example(form: dict[str, str]) -> None:
 def _evidence(form: Mapping[str, str]) -> dict[str, str]:
     try:
         raw = json.loads(form["evidence"] or "{}")
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         return {}
     if not isinstance(raw, dict):
         return {}
@@ -75,7 +75,8 @@ def _body(form: Mapping[str, str], evidence: Mapping[str, str]) -> tuple[dict[st
     """The diagnose request the form describes, or the problems that stop it."""
     body: dict[str, Any] = {}
     try:
-        order = json.loads(form["order"]) if form["order"].strip() else None
+        # A 5,000-digit number is read as a marker the body check names by its field.
+        order = json.loads(form["order"], parse_int=json_int) if form["order"].strip() else None
     except json.JSONDecodeError as err:
         return {}, [f"{t('bad_json')} ({err.msg}, {err.lineno}:{err.colno})"]
     except RecursionError:

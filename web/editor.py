@@ -29,7 +29,7 @@ from graph.model import ChangeSet, parse_changeset
 from graph.snapshot import Snapshot, build_snapshot, thaw
 from graph.store import TokenInfo
 from schema import graph_schema
-from schema.problems import too_deep
+from schema.problems import MAX_INTEGER, too_deep
 from schema.validate import Finding
 
 from .blueprint import page_role, pages
@@ -233,6 +233,8 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
                 raise ChangeSetInvalid(
                     [Finding(node_id, "data", f"not valid YAML: {err}")]
                 ) from err
+            except ValueError as err:  # an integer past Python's 4,300 digits
+                raise ChangeSetInvalid([Finding(node_id, "data", str(err)[:120])]) from err
             except RecursionError:
                 raise ChangeSetInvalid([Finding(node_id, "data", too_deep().message)]) from None
             if not isinstance(data, dict):
@@ -281,6 +283,8 @@ def _diff_lines(before: Any, after: Any) -> list[str]:
 def revision_page(who: TokenInfo, revision: int) -> ResponseReturnValue:
     """One revision's changes as diffs, with a button to go back to it."""
     source = store()
+    if revision > MAX_INTEGER - 1:  # past SQLite's integers: no such revision
+        raise NotFound(t("no_revision").format(revision=revision))
     found = source.history(limit=1, before=revision + 1)
     if not found or found[0].revision != revision:
         raise NotFound(t("no_revision").format(revision=revision))
