@@ -49,6 +49,6 @@ def serve(
         "worker_class": "gthread",
         "timeout": timeout,
         "graceful_timeout": 10,
-        "accesslog": "-",
+        "accesslog": None,  # api.logs writes the request line (gunicorn's has the query)
     }
     _Server(config, options).run()

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 # transaction) it announces MID and stalls, so the parent kills it there.
 CHILD = textwrap.dedent("""
     import sys, time, copy
+    import diagnostics  # the engine's content checks, which the store validates with
     from graph.sqlite import SqliteStore
     from graph.model import ChangeSet, Operation, Node
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,6 +16,8 @@ from flask.testing import FlaskClient
 from api.logs import _KeyValueFormatter
 from diagnostics.conditions import ConditionContext, compile_condition, evaluate
 from diagnostics.templates import render
+from graph.sqlite import SqliteStore
+from tests.server import REPO, call, free_port
 
 
 def _request_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -104,3 +110,43 @@ def test_a_template_that_fails_to_render_is_a_warning(caplog: pytest.LogCaptureF
     (record,) = [r for r in caplog.records if r.name == "diagnostics.templates"]
     assert record.levelno == logging.WARNING
     assert "div is not allowed" in record.getMessage()  # budgets: no arithmetic at render
+
+
+def test_the_served_process_logs_one_line_per_request_without_the_query(
+    store: SqliteStore, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    """``kgdiag serve``: our request line on stderr, gunicorn's (with the query) off."""
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kgdiag", "serve", "--db", str(store.path), "--port", str(port)],
+            cwd=REPO,
+            stdout=sink,
+            stderr=sink,
+            start_new_session=True,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    status, _, _ = call("GET", f"{base}/healthz")
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline
+                    time.sleep(0.2)
+            status, _, headers = call(
+                "GET",
+                f"{base}/v1/search?q=secret-customer-words",
+                tokens["agent"],
+                headers={"X-Request-Id": "probe-42"},
+            )
+            assert status == 200 and headers["X-Request-Id"] == "probe-42"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    text = log.read_text()
+    (line,) = [x for x in text.splitlines() if "request_id=probe-42" in x]
+    assert "api.requests" in line and "path=/v1/search status=200" in line
+    assert "secret-customer-words" not in text and tokens["agent"] not in text
