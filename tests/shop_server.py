@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pymysql
 import pytest
@@ -54,7 +55,7 @@ class MariaDB:
     socket: str
     process: subprocess.Popen[bytes]
 
-    def root(self, database: str | None = None) -> pymysql.connections.Connection[pymysql.cursors.Cursor]:
+    def root(self, database: str | None = None) -> pymysql.connections.Connection[Any]:
         """A root connection over the socket (for loading and checking, never for kgdiag)."""
         return pymysql.connect(
             unix_socket=self.socket,
@@ -64,7 +65,9 @@ class MariaDB:
             autocommit=True,
         )
 
-    def dsn(self, database: str, user: str = READ_ONLY_USER, password: str = READ_ONLY_PASSWORD) -> str:
+    def dsn(
+        self, database: str, user: str = READ_ONLY_USER, password: str = READ_ONLY_PASSWORD
+    ) -> str:
         return f"mysql://{user}:{password}@127.0.0.1:{self.port}/{database}"
 
     def run_sql_file(self, path: Path) -> None:
@@ -118,10 +121,13 @@ def running_mariadb(base: Path) -> Iterator[MariaDB]:
     try:
         deadline = time.monotonic() + 60
         while True:
+            # A raw socket first: PyMySQL leaves a failed attempt's socket to the GC.
             try:
+                with socket.socket(socket.AF_UNIX) as probe:
+                    probe.connect(str(sock))
                 server.root().close()
                 break
-            except pymysql.err.OperationalError:
+            except (OSError, pymysql.err.OperationalError):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(
                         "mariadbd did not start: " + (base / "mariadbd.log").read_text()[-2000:]
