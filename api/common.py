@@ -12,10 +12,12 @@ from diagnostics.casework import Settings
 from diagnostics.conditions import parse_time
 from diagnostics.timezone import shop_zone
 from graph.store import GraphStore, TokenInfo
+from shop import OrderSource
 
 __all__ = [
     "author",
     "health",
+    "order_source",
     "record_bounds",
     "settings",
     "store",
@@ -31,6 +33,12 @@ v1 = Blueprint("v1", __name__, url_prefix="/v1")
 def store() -> GraphStore:
     """The process's store (one per gunicorn worker, shared by its threads)."""
     found: GraphStore = current_app.extensions["kgdiag_store"]
+    return found
+
+
+def order_source() -> OrderSource:
+    """Where orders are read by their number (``KGDIAG_SHOP_DB``, ``KGDIAG_ORDER_HOOK``)."""
+    found: OrderSource = current_app.extensions["kgdiag_order_source"]
     return found
 
 

@@ -51,7 +51,7 @@ def order_source(config: Mapping[str, object], zone: ZoneInfo) -> OrderSource:
     dsn = str(config.get("KGDIAG_SHOP_DB") or "")
     if dsn:
         password_file = str(config.get("KGDIAG_SHOP_DB_PASSWORD_FILE") or "") or None
-        system = str(config.get("KGDIAG_SHOP_SYSTEM") or "").replace("-", "_")
+        system = str(config.get("KGDIAG_SHOP_SYSTEM") or "dujiaoka").replace("-", "_")
         prefix = config.get("KGDIAG_SHOP_TABLE_PREFIX")
         database = ShopDatabase(
             parse_dsn(dsn, password_file),
@@ -63,7 +63,7 @@ def order_source(config: Mapping[str, object], zone: ZoneInfo) -> OrderSource:
     hook = str(config.get("KGDIAG_ORDER_HOOK") or "")
     if hook:
         secret_file = str(config.get("KGDIAG_ORDER_HOOK_SECRET_FILE") or "")
-        secret = str(config.get("KGDIAG_ORDER_HOOK_SECRET") or "")
+        secret = ""
         if secret_file:
             try:
                 secret = Path(secret_file).read_text(encoding="utf-8").strip()
