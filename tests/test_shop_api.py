@@ -240,3 +240,41 @@ def test_a_wrong_setting_stops_the_start_named(store: SqliteStore) -> None:
                 "KGDIAG_SHOP_SYSTEM": "x",
             }
         )
+
+
+def page_client(app: Flask, store: SqliteStore, **config: str) -> FlaskClient:
+    """The console as an agent, CSRF off (the pages' own tests cover it)."""
+    client = shop_client(app, **config)
+    app.config["WTF_CSRF_ENABLED"] = False
+    with client.session_transaction() as session:
+        session["token"] = store.create_token("agent", f"page-agent-{len(config)}-{id(client)}")
+    return client
+
+
+def test_the_console_diagnoses_from_the_order_number(
+    shop_mariadb: MariaDB, shop_app: Flask, store: SqliteStore
+) -> None:
+    client = page_client(
+        shop_app, store, KGDIAG_SHOP_DB=shop_mariadb.dsn("dujiaoka"), KGDIAG_SHOP_SYSTEM="dujiaoka"
+    )
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="order-no"' in page and "autofocus" in page
+    html = client.post(
+        "/", data={"order_no": "DJ20261130B1", "message": "付了钱没收到卡密"}
+    ).get_data(as_text=True)
+    assert 'id="order-lookup" class="lookup-found"' in html
+    assert "已从dujiaoka读取订单 DJ20261130B1" in html
+    # Pasted into the JSON box, as a new user would: looked up, not "not valid JSON".
+    html = client.post(
+        "/", data={"order": "DJ20261130B1", "message": "付了钱没收到卡密", "source": "facts"}
+    ).get_data(as_text=True)
+    assert "订单不是有效的 JSON" not in html and "lookup-found" in html
+
+
+def test_the_console_recognises_a_pasted_dujiaoka_row(shop_app: Flask, store: SqliteStore) -> None:
+    client = page_client(shop_app, store)
+    row = '{"order_sn": "R1", "status": 6, "info": "库存不足", "type": 1}'
+    html = client.post(
+        "/", data={"order": row, "message": "付了钱没收到卡密", "source": "facts"}
+    ).get_data(as_text=True)
+    assert 'id="answer"' in html and 'class="error"' not in html
