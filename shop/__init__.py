@@ -36,6 +36,7 @@ __all__ = [
     "order_source",
     "parse_dsn",
     "resolve",
+    "source_from_environment",
 ]
 
 log = logging.getLogger(__name__)

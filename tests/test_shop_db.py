@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pymysql
@@ -115,6 +117,11 @@ def test_lookups_run_in_read_only_transactions(shop_mariadb: MariaDB) -> None:
     with pytest.raises(ValueError, match="SELECT"):
         rw.read("UPDATE orders SET status = 4", ())
     assert rw.order_by_number("DJ20261130A2") is not None
+    # Even past read(): the session itself refuses writes (1792, read-only transaction).
+    conn = rw._connect()
+    with conn, conn.cursor() as cursor, pytest.raises(pymysql.err.MySQLError) as err:
+        cursor.execute("UPDATE orders SET status = 4 WHERE id = 2")
+    assert err.value.args[0] == 1792
 
 
 def unavailable_within(src: DatabaseSource, seconds: float) -> str:
@@ -196,3 +203,70 @@ def test_a_lookup_in_now_utc_reads_shop_local_times(dujiaoka: DatabaseSource) ->
     # 06:00 UTC is 14:00 in Shanghai: the 24-hour window is the shop's.
     found = dujiaoka.lookup("DJ20261130A1", None, datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
     assert [o["order_no"] for o in found.order["customer"]["recent_orders"]] == ["DJ20261130A2"]
+
+
+def shop_env(monkeypatch: pytest.MonkeyPatch, dsn: str, system: str) -> None:
+    monkeypatch.setenv("KGDIAG_SHOP_DB", dsn)
+    monkeypatch.setenv("KGDIAG_SHOP_SYSTEM", system)
+    monkeypatch.delenv("KGDIAG_ORDER_HOOK", raising=False)
+
+
+def test_shop_check_reports_grants_indexes_and_latency(
+    shop_mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kgdiag.cli import main
+
+    shop_env(monkeypatch, shop_mariadb.dsn("acg"), "acg_faka")
+    assert main(["shop", "check", "--rounds", "5"]) == 1  # the recent-orders index is missing
+    out = capsys.readouterr().out
+    assert "account: read-only (SELECT only)" in out
+    assert "index acg_order (trade_no): ok" in out
+    assert "index acg_order (contact, create_time): MISSING" in out
+    assert "CREATE INDEX `kgdiag_contact_create_time` ON `acg_order` (contact, create_time);" in out
+    assert "lookup by order number: p50" in out
+    assert READ_ONLY_PASSWORD not in out
+
+    shop_env(
+        monkeypatch,
+        f"mysql://shop_rw:rw-Secret-42@127.0.0.1:{shop_mariadb.port}/dujiaoka",
+        "dujiaoka",
+    )
+    assert main(["shop", "check", "--rounds", "2"]) == 1
+    out = capsys.readouterr().out
+    assert "account: CAN WRITE (ALL PRIVILEGES)" in out and "rw-Secret-42" not in out
+
+    with shop_mariadb.root("dujiaoka") as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE INDEX kgdiag_email_created_at ON orders (email, created_at)")
+    shop_env(monkeypatch, shop_mariadb.dsn("dujiaoka"), "dujiaoka")
+    assert main(["shop", "check", "--rounds", "2"]) == 0
+    assert "MISSING" not in capsys.readouterr().out
+
+    shop_env(monkeypatch, "mysql://kgdiag_ro:x@127.0.0.1:1/dujiaoka", "dujiaoka")
+    assert main(["shop", "check"]) == 2
+    assert "UNAVAILABLE: OperationalError 2003" in capsys.readouterr().out
+
+
+def test_diagnose_on_the_command_line_by_order_number(
+    shop_mariadb: MariaDB,
+    seeded_db: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from kgdiag.cli import main
+
+    shop_env(monkeypatch, shop_mariadb.dsn("dujiaoka"), "dujiaoka")
+    code = main(
+        [
+            "diagnose",
+            "--db",
+            str(seeded_db),
+            "--order-no",
+            "DJ20261130B1",
+            "--message",
+            "付了钱没收到卡密",
+        ]
+    )
+    assert code == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["order_lookup"]["status"] == "found"
+    assert answer["causes"][0]["id"] == "stock_shortage"
