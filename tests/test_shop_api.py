@@ -16,7 +16,7 @@ from api import create_app
 from graph.sqlite import SqliteStore
 from shop import order_source
 from tests.conftest import bearer
-from tests.shop_server import MariaDB
+from tests.shop_server import MariaDB, ro_dsn
 
 NOW = "2026-11-30T14:00:00+08:00"
 
@@ -126,7 +126,7 @@ def test_a_found_order_diagnoses_like_its_hand_built_twin(
     shop_mariadb: MariaDB, shop_app: Flask, store: SqliteStore, agent: dict[str, str], order_no: str
 ) -> None:
     client = shop_client(
-        shop_app, KGDIAG_SHOP_DB=shop_mariadb.dsn("dujiaoka"), KGDIAG_SHOP_SYSTEM="dujiaoka"
+        shop_app, KGDIAG_SHOP_DB=ro_dsn(shop_mariadb, "dujiaoka"), KGDIAG_SHOP_SYSTEM="dujiaoka"
     )
     message = MESSAGES[order_no]
     by_number = client.post(
@@ -156,7 +156,7 @@ def test_not_found_goes_on_with_manual_checks_and_says_why(
     shop_mariadb: MariaDB, shop_app: Flask, store: SqliteStore, agent: dict[str, str]
 ) -> None:
     client = shop_client(
-        shop_app, KGDIAG_SHOP_DB=shop_mariadb.dsn("acg"), KGDIAG_SHOP_SYSTEM="acg_faka"
+        shop_app, KGDIAG_SHOP_DB=ro_dsn(shop_mariadb, "acg"), KGDIAG_SHOP_SYSTEM="acg_faka"
     )
     answer = client.post(
         "/v1/diagnose",
@@ -185,7 +185,7 @@ def test_by_contact_with_an_emoji_finds_the_latest_order(
     shop_mariadb: MariaDB, shop_app: Flask, store: SqliteStore, agent: dict[str, str]
 ) -> None:
     client = shop_client(
-        shop_app, KGDIAG_SHOP_DB=shop_mariadb.dsn("acg"), KGDIAG_SHOP_SYSTEM="acg_faka"
+        shop_app, KGDIAG_SHOP_DB=ro_dsn(shop_mariadb, "acg"), KGDIAG_SHOP_SYSTEM="acg_faka"
     )
     answer = client.post(
         "/v1/diagnose",
@@ -255,7 +255,10 @@ def test_the_console_diagnoses_from_the_order_number(
     shop_mariadb: MariaDB, shop_app: Flask, store: SqliteStore
 ) -> None:
     client = page_client(
-        shop_app, store, KGDIAG_SHOP_DB=shop_mariadb.dsn("dujiaoka"), KGDIAG_SHOP_SYSTEM="dujiaoka"
+        shop_app,
+        store,
+        KGDIAG_SHOP_DB=ro_dsn(shop_mariadb, "dujiaoka"),
+        KGDIAG_SHOP_SYSTEM="dujiaoka",
     )
     page = client.get("/").get_data(as_text=True)
     assert 'id="order-no"' in page and "autofocus" in page

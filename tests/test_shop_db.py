@@ -15,14 +15,14 @@ import pymysql
 import pytest
 
 from shop import CircuitBreaker, DatabaseSource, ShopDatabase, parse_dsn
-from tests.shop_server import READ_ONLY_PASSWORD, MariaDB
+from tests.shop_server import READ_ONLY_PASSWORD, MariaDB, ro_dsn
 
 ZONE = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=ZONE)
 
 
 def source(server: MariaDB, system: str, database: str, **kwargs: object) -> DatabaseSource:
-    dsn = parse_dsn(server.dsn(database))
+    dsn = parse_dsn(ro_dsn(server, database))
     return DatabaseSource(ShopDatabase(dsn, system, timeout=2.0), ZONE, **kwargs)  # type: ignore[arg-type]
 
 
@@ -144,7 +144,9 @@ def test_wrong_password_is_unavailable_and_the_password_never_shows(
 
 def test_missing_table_is_unavailable(shop_mariadb: MariaDB) -> None:
     # acg-faka's lookup against dujiaoka's database: no acg_order table there.
-    src = DatabaseSource(ShopDatabase(parse_dsn(shop_mariadb.dsn("dujiaoka")), "acg_faka"), ZONE)
+    src = DatabaseSource(
+        ShopDatabase(parse_dsn(ro_dsn(shop_mariadb, "dujiaoka")), "acg_faka"), ZONE
+    )
     assert "missing" in unavailable_within(src, 2.5)
 
 
@@ -216,7 +218,7 @@ def test_shop_check_reports_grants_indexes_and_latency(
 ) -> None:
     from kgdiag.cli import main
 
-    shop_env(monkeypatch, shop_mariadb.dsn("acg"), "acg_faka")
+    shop_env(monkeypatch, ro_dsn(shop_mariadb, "acg"), "acg_faka")
     assert main(["shop", "check", "--rounds", "5"]) == 1  # the recent-orders index is missing
     out = capsys.readouterr().out
     assert "account: read-only (SELECT only)" in out
@@ -237,7 +239,7 @@ def test_shop_check_reports_grants_indexes_and_latency(
 
     with shop_mariadb.root("dujiaoka") as conn, conn.cursor() as cursor:
         cursor.execute("CREATE INDEX kgdiag_email_created_at ON orders (email, created_at)")
-    shop_env(monkeypatch, shop_mariadb.dsn("dujiaoka"), "dujiaoka")
+    shop_env(monkeypatch, ro_dsn(shop_mariadb, "dujiaoka"), "dujiaoka")
     assert main(["shop", "check", "--rounds", "2"]) == 0
     assert "MISSING" not in capsys.readouterr().out
 
@@ -254,7 +256,7 @@ def test_diagnose_on_the_command_line_by_order_number(
 ) -> None:
     from kgdiag.cli import main
 
-    shop_env(monkeypatch, shop_mariadb.dsn("dujiaoka"), "dujiaoka")
+    shop_env(monkeypatch, ro_dsn(shop_mariadb, "dujiaoka"), "dujiaoka")
     code = main(
         [
             "diagnose",

@@ -9,14 +9,14 @@ import pytest
 from graph.sqlite import SqliteStore
 
 from ..server import running_server
-from ..shop_server import MariaDB
+from ..shop_server import MariaDB, ro_dsn
 from .conftest import screenshot
 
 
 def test_order_number_and_words_give_the_answer_without_json(
     shop_mariadb: MariaDB, store: SqliteStore, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("KGDIAG_SHOP_DB", shop_mariadb.dsn("dujiaoka"))
+    monkeypatch.setenv("KGDIAG_SHOP_DB", ro_dsn(shop_mariadb, "dujiaoka"))
     monkeypatch.setenv("KGDIAG_SHOP_SYSTEM", "dujiaoka")
     token = store.create_token("agent", "browser-shop-agent")
     with running_server(store.path, "--workers", "1") as base:
