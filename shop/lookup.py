@@ -214,6 +214,14 @@ def resolve(
     if result.status == "found":
         order = dict(result.order)
     else:
+        # The diagnosis goes on with the number only: say so (never the contact: personal).
+        log.info(
+            "order %r: %s in %s%s; diagnosing without its facts",
+            number,
+            result.status,
+            result.source,
+            f" ({result.reason})" if result.reason else "",
+        )
         order = {"order_no": number} if number else {}
         if contact:
             order["customer"] = {"contact": contact}

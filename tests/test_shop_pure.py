@@ -78,8 +78,12 @@ def test_clean_facts_drops_only_the_field_a_row_made_invalid(
     assert "dropped order.amount" in caplog.text
 
 
-def test_no_source_is_unavailable_and_the_note_says_why_in_the_agents_language() -> None:
+def test_no_source_is_unavailable_and_the_note_says_why_in_the_agents_language(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("INFO", logger="shop.lookup")
     body, lookup = resolve({"order_no": "X1", "message": "没到货"}, NoSource(), NOW)
+    assert "order 'X1': unavailable in none (not_configured)" in caplog.text
     assert lookup is not None and lookup.status == "unavailable"
     assert body["order"] == {"order_no": "X1"}
     answer = annotate({"note": {"lang": "zh", "text": "最可能的原因: ..."}}, lookup)
