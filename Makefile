@@ -6,7 +6,7 @@ DB     ?= var/kgdiag.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck venv clean browser cypher-lint bench bench-tools lock
+.PHONY: run test lint typecheck venv clean browser shopdb-server cypher-lint bench bench-tools lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(BIN)/python:
 LOCK := requirements.lock
 
 # The runtime install: a plain (non-editable) install, as a shop would deploy it.
-$(VENV)/.run-installed: pyproject.toml $(LOCK) $(BIN)/python $(shell find kgdiag graph diagnostics casework appstate schema seed api adapters web -type f -not -path '*/__pycache__/*')
+$(VENV)/.run-installed: pyproject.toml $(LOCK) $(BIN)/python $(shell find kgdiag graph diagnostics casework appstate schema seed api adapters shop web -type f -not -path '*/__pycache__/*')
 	$(BIN)/pip install --quiet -c $(LOCK) .
 	rm -f $(VENV)/.test-installed
 	touch $@
@@ -58,6 +58,18 @@ browser:
 		echo "could not install chromium: the browser tests will be skipped"; \
 	else echo "not root or no apt-get: the browser tests will be skipped"; fi
 
+# The shop-database tests start their own MariaDB (Debian's mariadb-server) on a
+# temporary data directory and a loopback port; only the binaries are needed.
+# Installed where we can (as root, with apt); elsewhere those tests are skipped.
+shopdb-server:
+	@if [ -x /usr/sbin/mariadbd ] && command -v mariadb-install-db >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing mariadb-server for the shop-database tests"; \
+		(apt-get install -y -q mariadb-server >/dev/null || \
+		 (apt-get update -q >/dev/null && apt-get install -y -q mariadb-server >/dev/null)) || \
+		echo "could not install mariadb-server: the shop-database tests will be skipped"; \
+	else echo "not root or no apt-get: the shop-database tests will be skipped"; fi
+
 # Neo4j's own Cypher linter (npm) checks every statement the Neo4j backend sends:
 # no Neo4j server can run in CI, so this is what catches a typo there.
 tools/cypher-lint/node_modules/.installed: tools/cypher-lint/package.json tools/cypher-lint/package-lock.json
@@ -67,7 +79,7 @@ tools/cypher-lint/node_modules/.installed: tools/cypher-lint/package.json tools/
 cypher-lint: $(VENV)/.test-installed tools/cypher-lint/node_modules/.installed
 	$(BIN)/python -m graph.neo4j_cypher | node tools/cypher-lint/lint.mjs
 
-test: $(VENV)/.test-installed lint typecheck cypher-lint browser
+test: $(VENV)/.test-installed lint typecheck cypher-lint browser shopdb-server
 	$(BIN)/python -m pytest
 
 # Not part of make test: numbers, not pass/fail (build/bench/report.md).

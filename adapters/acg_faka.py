@@ -6,7 +6,8 @@ the sold-out notice 很抱歉，有人在你付款之前抢走了商品; ``widge
 of the buyer's extra inputs (the account to top up); ``create_device``
 0 PC, 1 Android, 2 iOS, 3 iPad. Goods bought from an upstream shop at
 payment time leave the order unpaid when the upstream purchase fails, so
-"unpaid" here never proves the customer did not pay.
+"unpaid" here never proves the customer did not pay. Read from the shop's
+database, the row also carries its payment channel's ``pay_handle`` (``pay``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .common import integer, key_lines, local_time, number, text
+from .common import gateway_of, integer, key_lines, local_time, number, text
 
 __all__ = ["DEVICES", "SOLD_OUT", "order_facts"]
 
@@ -49,11 +50,14 @@ def _widget_account(widget: str) -> str | None:
 
 def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     """The contract's order facts for one acg-faka ``order`` row."""
-    paid = integer(row, "status") == 1
+    code = integer(row, "status")
+    paid = code == 1
     shipped = integer(row, "delivery_status") == 1
     secret = text(row, "secret")
     status = "completed" if paid and shipped else "processing" if paid else "pending_payment"
-    facts: dict[str, Any] = {"order_no": text(row, "trade_no"), "status": status}
+    facts: dict[str, Any] = {"order_no": text(row, "trade_no")}
+    if code in (0, 1, None):  # a code no release uses stays unsaid, never guessed
+        facts["status"] = status
     if created := local_time(row, "create_time", zone):
         facts["created_at"] = created
     if paid_at := local_time(row, "pay_time", zone):
@@ -69,8 +73,11 @@ def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
         product["name"] = text(row, "race")
     if product:
         facts["product"] = product
-    if paid:
-        facts["payment"] = {"paid_at": paid_at} if paid_at else {}
+    payment: dict[str, Any] = {"paid_at": paid_at} if paid and paid_at else {}
+    if gateway := gateway_of(text(row, "pay_handle")):
+        payment["gateway"] = gateway
+    if paid or payment:
+        facts["payment"] = payment
     delivery: dict[str, Any] = {}
     if secret:
         delivery["message"] = secret
@@ -85,7 +92,8 @@ def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     customer: dict[str, Any] = {}
     if text(row, "contact"):
         customer["contact"] = text(row, "contact")
-    if (device := integer(row, "create_device")) is not None:
+    device = integer(row, "create_device")
+    if device is not None and device in DEVICES:  # a code no release uses stays unsaid
         customer["device_platform"] = DEVICES[device]
     if customer:
         facts["customer"] = customer
@@ -97,4 +105,6 @@ def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
             if row.get(c) is not None
         },
     }
+    if code not in (0, 1, None):
+        facts["extra"]["status_code"] = code
     return facts

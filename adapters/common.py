@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from schema.formats import FIRST_YEAR, LAST_YEAR, in_years
 from schema.problems import MAX_INTEGER, echo
 
-__all__ = ["RowProblem", "integer", "key_lines", "local_time", "number", "text"]
+__all__ = ["RowProblem", "gateway_of", "integer", "key_lines", "local_time", "number", "text"]
+GATEWAYS = {"epay": "yipay", "wepay": "wechat", "#system": "balance", "mzfb": "mapay"}
+"""Payment handlers as the shops name them → the contract's gateway names."""
 
 
 class RowProblem(ValueError):
@@ -60,9 +62,18 @@ def number(row: Mapping[str, Any], column: str) -> float | None:
 
 
 def text(row: Mapping[str, Any], column: str) -> str:
-    """A text column, "" when NULL."""
+    """A text column, "" when NULL; bytes (a binary column) decoded, never shown as b'..'."""
     value = row.get(column)
+    if isinstance(value, bytes | bytearray):
+        return bytes(value).decode("utf-8", errors="replace")
     return "" if value is None else str(value)
+
+
+def gateway_of(handler: str) -> str | None:
+    """The gateway of a shop's payment handler: dujiaoka's route (``/pay/yipay``)
+    or acg-faka's handle (``Epay``); None when the row names none."""
+    name = handler.strip().rstrip("/").rsplit("/", 1)[-1].lower()
+    return GATEWAYS.get(name, name) or None
 
 
 def local_time(row: Mapping[str, Any], column: str, zone: ZoneInfo) -> str | None:

@@ -5,7 +5,8 @@
 2 manual (``info`` holds the buyer's "desc:value" inputs: the charge account).
 An unpaid order expires ``order_expire_time`` minutes after it was made
 (5 by default). An order set to 6 with 库存…不足 in ``info`` ran out of keys.
-dujiaoka's amounts are in yuan.
+dujiaoka's amounts are in yuan. Read from the shop's database, the row also
+carries its payment channel's ``pay_handleroute`` (``pays``, e.g. ``/pay/yipay``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .common import integer, key_lines, local_time, number, text
+from .common import gateway_of, integer, key_lines, local_time, number, text
 
 __all__ = ["EXPIRE_MINUTES", "STATUS", "order_facts"]
 
@@ -48,7 +49,9 @@ def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     status = integer(row, "status") or 1
     automatic = (integer(row, "type") or 1) == 1
     info = text(row, "info")
-    facts: dict[str, Any] = {"order_no": text(row, "order_sn"), "status": STATUS[status]}
+    facts: dict[str, Any] = {"order_no": text(row, "order_sn")}
+    if status in STATUS:  # a code no release uses (a fork's) stays unsaid, never guessed
+        facts["status"] = STATUS[status]
     created = local_time(row, "created_at", zone)
     if created:
         facts["created_at"] = created
@@ -72,6 +75,8 @@ def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
         product["name"] = text(row, "title")
     facts["product"] = product
     payment: dict[str, Any] = {}
+    if gateway := gateway_of(text(row, "pay_handleroute")):
+        payment["gateway"] = gateway
     if text(row, "trade_no"):
         payment["gateway_trade_no"] = text(row, "trade_no")
     if status in PAID:
@@ -98,4 +103,6 @@ def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
         "source": "dujiaoka",
         **{c: row[c] for c in ("id", "goods_id", "pay_id", "coupon_id") if row.get(c) is not None},
     }
+    if status not in STATUS:
+        facts["extra"]["status_code"] = status
     return facts

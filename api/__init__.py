@@ -25,6 +25,7 @@ from diagnostics.timezone import shop_zone
 from graph.errors import StoreUnavailable
 from graph.store import open_store
 from schema.problems import json_int
+from shop import order_source
 
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
@@ -80,7 +81,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     log_requests(app)  # first, so a request refused early is logged too
     # Bodies over this size get 413 before they are read.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["KGDIAG_MAX_BODY_BYTES"])
-    shop_zone(str(app.config["KGDIAG_TIMEZONE"]))  # a wrong zone stops the start, named
+    zone = shop_zone(str(app.config["KGDIAG_TIMEZONE"]))  # a wrong zone stops the start, named
+    # Orders by their number: the shop's database, its hook, or none (a wrong setting
+    # stops the start, named; the database is first asked at the first lookup).
+    app.extensions["kgdiag_order_source"] = order_source(app.config, zone)
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))

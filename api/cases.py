@@ -18,8 +18,9 @@ from casework import (
 )
 from diagnostics.conditions import parse_time
 from graph.errors import NotFound
+from shop import annotate, resolve
 
-from .common import author, record_bounds, settings, store, time_window, v1
+from .common import author, order_source, record_bounds, settings, store, time_window, v1
 from .spec import Param, endpoint
 
 __all__ = ["TIME"]
@@ -39,11 +40,13 @@ TIME = {"type": "string", "format": "date-time", "maxLength": 40}
 )
 def post_diagnose(body: Any) -> Response:
     """The contract's diagnose endpoint (../shared/contract/diagnose.md), plus
-    ``similar_cases`` and the ``case_id`` to record the outcome against."""
+    ``similar_cases`` and the ``case_id`` to record the outcome against. An
+    ``order_no`` without ``order`` is looked up in the shop (``order_lookup``)."""
+    body, lookup = resolve(body, order_source())
     answer = diagnose_case(
         store(), body, role=g.kgdiag_token.role, author=author(), settings=settings()
     )
-    return jsonify(answer)
+    return jsonify(annotate(answer, lookup))
 
 
 @endpoint(v1, "GET", "/v1/cases/{case_id}", summary="One diagnosed case", role="agent", tag="cases")

@@ -9,12 +9,13 @@ from typing import Any
 
 from flask import Blueprint, Response, g
 
-from appstate import settings, store, token_author
+from appstate import order_source, settings, store, token_author
 from diagnostics.conditions import parse_time
 
 __all__ = [
     "author",
     "health",
+    "order_source",
     "record_bounds",
     "settings",
     "store",

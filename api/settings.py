@@ -57,6 +57,44 @@ SETTINGS: tuple[Setting, ...] = (
         "INFO",
         "the least level logged to stderr (DEBUG, INFO, WARNING, ERROR); INFO logs every request",
     ),
+    Setting(
+        "KGDIAG_SHOP_DB",
+        str,
+        "",
+        "the shop's database, mysql://user@host:port/database (a read-only account): "
+        "diagnose reads orders by their number",
+    ),
+    Setting(
+        "KGDIAG_SHOP_DB_PASSWORD_FILE",
+        str,
+        "",
+        "a file holding the shop database's password (instead of the address)",
+    ),
+    Setting("KGDIAG_SHOP_SYSTEM", str, "dujiaoka", "the shop's system: dujiaoka or acg_faka"),
+    Setting(
+        "KGDIAG_SHOP_TABLE_PREFIX",
+        str,
+        "",
+        "the tables' prefix (default: none for dujiaoka, acg_ for acg-faka)",
+    ),
+    Setting(
+        "KGDIAG_SHOP_TIMEOUT_SECONDS",
+        float,
+        2.0,
+        "connect and read timeout of the shop database and the order hook",
+    ),
+    Setting(
+        "KGDIAG_ORDER_HOOK",
+        str,
+        "",
+        "instead of a database: a URL holding {order_no} that answers the order's facts as JSON",
+    ),
+    Setting(
+        "KGDIAG_ORDER_HOOK_SECRET_FILE",
+        str,
+        "",
+        "a file holding the bearer secret sent to the order hook",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
     Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
 )

@@ -14,13 +14,20 @@ from flask import current_app
 from casework import Settings
 from diagnostics.timezone import shop_zone
 from graph.store import GraphStore, TokenInfo
+from shop import OrderSource
 
-__all__ = ["settings", "store", "token_author"]
+__all__ = ["order_source", "settings", "store", "token_author"]
 
 
 def store() -> GraphStore:
     """The process's store (one per gunicorn worker, shared by its threads)."""
     found: GraphStore = current_app.extensions["kgdiag_store"]
+    return found
+
+
+def order_source() -> OrderSource:
+    """Where orders are read by their number (``KGDIAG_SHOP_DB``, ``KGDIAG_ORDER_HOOK``)."""
+    found: OrderSource = current_app.extensions["kgdiag_order_source"]
     return found
 
 

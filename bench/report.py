@@ -176,6 +176,55 @@ def _costs(costs: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _shopdb(shop: dict[str, Any]) -> list[str]:
+    """Lookups on the shop's database and diagnose by number (target: p99 ≤ 5 ms
+    with the indexes ``kgdiag shop check`` recommends)."""
+    lines = ["## Orders by number (shop database)", ""]
+    if "skipped" in shop:
+        return [*lines, f"Skipped: {shop['skipped']}", ""]
+    lines += [
+        f"dujiaoka `orders` of {shop['orders']:,} rows in MariaDB (loaded in "
+        f"{shop['load_seconds']:.0f} s); PyMySQL from this process, one lookup at a time.",
+        "",
+        "| lookup | indexes | median ms | p99 ms | p99 ≤ 5 ms |",
+        "|---|---|---|---|---|",
+    ]
+    for key, label in (
+        ("installer_indexes", "the installer's"),
+        ("recommended_indexes", "+ orders (email, created_at)"),
+    ):
+        for what, name in (
+            ("by_order_number", "by order number"),
+            ("by_contact_24h", "by contact, 24 h"),
+        ):
+            row = shop[key][what]
+            ok = _mark(row["p99_ms"] <= 5) if key == "recommended_indexes" else ""
+            lines.append(
+                f"| {name} | {label} | {row['median_ms']:.2f} | {row['p99_ms']:.2f} | {ok} |"
+            )
+    whole = shop["whole_lookup"]
+    lines.append(
+        f"| whole lookup (both reads + mapping) | recommended | {whole['median_ms']:.2f} | "
+        f"{whole['p99_ms']:.2f} | |"
+    )
+    http = shop.get("http") or {}
+    if "diagnose_by_order_no" in http:
+        lines += [
+            "",
+            f"`POST /v1/diagnose` over HTTP ({http['server']}):",
+            "",
+            "| body | median ms | p99 ms |",
+            "|---|---|---|",
+        ]
+        for key, name in (
+            ("diagnose_by_order_no", "order_no"),
+            ("diagnose_inline_facts", "the same facts inline"),
+        ):
+            row = http[key]
+            lines.append(f"| {name} | {row['median_ms']:.2f} | {row['p99_ms']:.2f} |")
+    return [*lines, ""]
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
@@ -199,4 +248,6 @@ def markdown(report: dict[str, Any]) -> str:
         lines += _peer(report["peer"])
     if "costs" in report:
         lines += _costs(report["costs"])
+    if "shopdb" in report:
+        lines += _shopdb(report["shopdb"])
     return "\n".join(lines)

@@ -7,12 +7,15 @@ Figures (each with median and p99 over repeated runs, where it is timed):
 - HTTP: wrk against gunicorn on 127.0.0.1, /v1/diagnose next to /healthz;
 - writes: change-set throughput and the snapshot rebuild after an edit;
 - the pgmpy peer: posterior agreement and time;
-- expected agent minutes of the check order over the case sets.
+- expected agent minutes of the check order over the case sets;
+- the shop database: lookups by order number and by contact on 1,000,000
+  dujiaoka orders in a throwaway MariaDB, and diagnose by order number over
+  HTTP next to the same facts inline (``bench/shopdb.py``).
 
 Machines here are shared and noisy, so nothing is asserted; the report
 carries the machine, the versions and a yardstick to read figures against.
 ``KGDIAG_BENCH_ROUNDS`` scales every repetition (default 20); ``KGDIAG_BENCH_ONLY``
-(comma-separated: in_process, http, writes, peer, costs) picks parts.
+(comma-separated: in_process, http, writes, peer, costs, shopdb) picks parts.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .costs import case_sets, cost_figures
 from .http import http_figures
 from .peer import peer_figures
 from .report import markdown
+from .shopdb import shopdb_figures
 from .stats import stats, timed, yardstick_us
 from .synthetic import replicate
 from .writes import write_figures
@@ -176,6 +180,8 @@ def main() -> int:
         report["peer"] = peer_figures(snapshot, every, repeat=max(1, rounds // 4))
     if wanted("costs"):
         report["costs"] = cost_figures(snapshot)
+    if wanted("shopdb"):
+        report["shopdb"] = shopdb_figures(rounds=max(200, rounds * 25))
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "report.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     (OUT / "report.md").write_text(markdown(report), encoding="utf-8")

@@ -211,13 +211,26 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     from casework import Settings, diagnose_case
     from diagnostics.engine import RequestInvalid
     from diagnostics.timezone import DEFAULT_ZONE, shop_zone
+    from shop import annotate, resolve, source_from_environment
 
-    body = _read_case(args.case)
+    if args.case:
+        body = _read_case(args.case)
+    elif args.order_no or args.contact:
+        body = {"message": args.message or ""}
+        if not body["message"]:
+            raise SystemExit("kgdiag: --order-no needs --message (the customer's words)")
+        body.update(
+            {k: v for k, v in (("order_no", args.order_no), ("contact", args.contact)) if v}
+        )
+    else:
+        raise SystemExit("kgdiag: give --case FILE, or --order-no NO (or --contact) and --message")
     try:
         zone = shop_zone(os.environ.get("KGDIAG_TIMEZONE", DEFAULT_ZONE))
+        source = source_from_environment(zone)
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2
+    body, lookup = resolve(body, source)
     store = open_store(_db(args))
     try:
         # Same records as the server reads (status, outcomes); the CLI files no case.
@@ -234,6 +247,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
             print(f"{problem.path}: {problem.message}", file=sys.stderr)
         print(f"refused: {len(err.problems)} bad field(s)", file=sys.stderr)
         return 1
+    answer = annotate(answer, lookup)
     print(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
     return 0
 
@@ -261,6 +275,30 @@ def cmd_purge(args: argparse.Namespace) -> int:
         ", ".join(f"{table}: {n}" for table, n in counts.items()) + f" (older than {days:g} days)"
     )
     return 0
+
+
+def cmd_shop_check(args: argparse.Namespace) -> int:
+    """Is the account read-only, are the lookups indexed, how fast (exit 1: fix something)."""
+    from diagnostics.timezone import DEFAULT_ZONE, shop_zone
+    from shop import DatabaseSource, source_from_environment
+    from shop.check import check_shop
+
+    try:
+        source = source_from_environment(shop_zone(os.environ.get("KGDIAG_TIMEZONE", DEFAULT_ZONE)))
+    except ValueError as err:
+        print(f"kgdiag: {err}", file=sys.stderr)
+        return 2
+    if not isinstance(source, DatabaseSource):
+        print(
+            "kgdiag: set KGDIAG_SHOP_DB (and KGDIAG_SHOP_SYSTEM) to check a shop database",
+            file=sys.stderr,
+        )
+        return 2
+    report = check_shop(source.database, rounds=args.rounds)
+    print("\n".join(report.lines(source.database.prefix)))
+    if report.problem:
+        return 2
+    return 0 if report.ok else 1
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -376,7 +414,10 @@ def _parser() -> argparse.ArgumentParser:
     rev.set_defaults(func=cmd_revert)
 
     dia = with_db(sub.add_parser("diagnose", help="diagnose one request (JSON or YAML)"))
-    dia.add_argument("--case", required=True, help="request file, or - for stdin")
+    dia.add_argument("--case", help="request file, or - for stdin")
+    dia.add_argument("--order-no", help="look the order up in the shop (KGDIAG_SHOP_DB or hook)")
+    dia.add_argument("--contact", help="the customer's e-mail, phone or QQ (finds their orders)")
+    dia.add_argument("--message", help="the customer's words (with --order-no)")
     dia.add_argument(
         "--role", choices=ROLES, default="agent", help="whose view (gates resolutions)"
     )
@@ -387,6 +428,14 @@ def _parser() -> argparse.ArgumentParser:
         "--days", type=float, help="retention in days (default: $KGDIAG_RETENTION_DAYS, else 365)"
     )
     purge.set_defaults(func=cmd_purge)
+
+    shop_parser = sub.add_parser("shop", help="the shop's own database (KGDIAG_SHOP_DB)")
+    shop_sub = shop_parser.add_subparsers(dest="shop_command", required=True)
+    shop_check = shop_sub.add_parser(
+        "check", help="read-only account? indexes the lookups need? lookup latency"
+    )
+    shop_check.add_argument("--rounds", type=int, default=50, help="lookups timed per kind")
+    shop_check.set_defaults(func=cmd_shop_check)
 
     ev = with_db(sub.add_parser("evaluate", help="score the engine on worked cases"))
     ev.add_argument("cases", nargs="+", help="case YAML files or directories of them")

@@ -18,6 +18,8 @@ from graph.sqlite import SqliteStore
 from graph.store import open_store
 from seed import default_seed_dir, load_seed_dir
 
+pytest_plugins = ["tests.shop_server"]  # the session's MariaDB (shop_mariadb)
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CONTRACT_CASES = (

@@ -121,3 +121,27 @@ def test_the_http_section_turns_cpu_per_request_into_the_targets_budget() -> Non
     assert "a diagnose 2.20 ms of server CPU" in text
     assert "1.10 ms for parsing" in text and "it takes 3.90 ms" in text
     assert "The engine alone takes 1.25 ms in process" in text
+
+
+def test_the_shop_lookups_say_whether_p99_met_5_ms() -> None:
+    fast = {"median_ms": 0.4, "p99_ms": 1.2, "n": 200}
+    slow = {"median_ms": 3.0, "p99_ms": 9.5, "n": 200}
+    shop = {
+        "orders": 1_000_000,
+        "load_seconds": 30.0,
+        "installer_indexes": {"by_order_number": fast, "by_contact_24h": slow},
+        "recommended_indexes": {"by_order_number": fast, "by_contact_24h": slow},
+        "whole_lookup": fast,
+        "http": {
+            "server": "gunicorn",
+            "diagnose_by_order_no": {"median_ms": 6.0, "p99_ms": 9.0, "n": 20},
+            "diagnose_inline_facts": {"median_ms": 4.0, "p99_ms": 7.0, "n": 20},
+        },
+    }
+    text = markdown({"machine": MACHINE, "shopdb": shop})
+    assert "1,000,000 rows" in text
+    assert "| by order number | + orders (email, created_at) | 0.40 | 1.20 | met |" in text
+    assert "| by contact, 24 h | + orders (email, created_at) | 3.00 | 9.50 | **missed** |" in text
+    assert "| order_no | 6.00 | 9.00 |" in text
+    skipped = markdown({"machine": MACHINE, "shopdb": {"skipped": "no mariadbd"}})
+    assert "Skipped: no mariadbd" in skipped

@@ -9,13 +9,14 @@ case, and the outcome form files the confirmed cause on the same case.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from appstate import settings, store, token_author
+from appstate import order_source, settings, store, token_author
 from casework import diagnose_case, record_outcome
 from diagnostics.engine import RequestInvalid, UnknownSymptom
 from graph.errors import ChangeSetInvalid, NotFound
@@ -23,6 +24,7 @@ from graph.records import CaseRecord
 from graph.snapshot import Snapshot
 from graph.store import TokenInfo
 from schema.problems import json_int, too_deep
+from shop import annotate, resolve
 
 from .blueprint import page_role, pages
 from .examples import example, examples
@@ -31,11 +33,15 @@ from .i18n import page_lang, t
 __all__: list[str] = []
 
 SOURCES = ("facts", "dujiaoka", "acg_faka")
+ORDER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+"""What an order number looks like when one is pasted into the JSON box."""
 
 
 def _form() -> dict[str, str]:
     values = request.values
     form = {
+        "order_no": values.get("order_no", "").strip()[:200],
+        "contact": values.get("contact", "").strip()[:200],
         "order": values.get("order", ""),
         "source": values.get("source", "facts"),
         "message": values.get("message", ""),
@@ -59,6 +65,7 @@ def _from_example(form: dict[str, str]) -> None:
     form["source"] = "facts"
     form["evidence"] = "{}"
     form["case_id"] = ""
+    form["order_no"] = ""
 
 
 def _evidence(form: Mapping[str, str]) -> dict[str, str]:
@@ -74,6 +81,15 @@ def _evidence(form: Mapping[str, str]) -> dict[str, str]:
 def _body(form: Mapping[str, str], evidence: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     """The diagnose request the form describes, or the problems that stop it."""
     body: dict[str, Any] = {}
+    pasted = form["order"].strip()
+    if ORDER_NUMBER.match(pasted):
+        # An order number pasted where JSON was expected: look it up.
+        form = {**form, "order_no": form["order_no"] or pasted, "order": ""}
+        pasted = ""
+    if form["order_no"] and not pasted:
+        body["order_no"] = form["order_no"]
+    if form["contact"] and not pasted:
+        body["contact"] = form["contact"]
     try:
         # A 5,000-digit number is read as a marker the body check names by its field.
         order = json.loads(form["order"], parse_int=json_int) if form["order"].strip() else None
@@ -84,8 +100,9 @@ def _body(form: Mapping[str, str], evidence: Mapping[str, str]) -> tuple[dict[st
     if order is not None and not isinstance(order, dict):
         return {}, [t("bad_json")]
     if isinstance(order, dict):
-        if form["source"] in ("dujiaoka", "acg_faka"):
-            body.update(order_source=form["source"], order_row=order)
+        source = form["source"] if form["source"] != "facts" else _row_system(order)
+        if source in ("dujiaoka", "acg_faka"):
+            body.update(order_source=source, order_row=order)
         elif "order_no" in order:
             body["order"] = order
         else:  # a whole request body (an example case's "request")
@@ -95,6 +112,16 @@ def _body(form: Mapping[str, str], evidence: Mapping[str, str]) -> tuple[dict[st
     if evidence:
         body["evidence"] = {**body.get("evidence", {}), **evidence}
     return body, []
+
+
+def _row_system(order: Mapping[str, Any]) -> str:
+    """A shop row pasted as "facts" recognised by its columns (dujiaoka's order_sn,
+    acg-faka's trade_no with commodity_id); "facts" when it is neither."""
+    if "order_sn" in order and "order_no" not in order:
+        return "dujiaoka"
+    if "trade_no" in order and "commodity_id" in order and "order_no" not in order:
+        return "acg_faka"
+    return "facts"
 
 
 def outcome_choices(snapshot: Snapshot, symptom: str, lang: str) -> list[tuple[str, str]]:
@@ -134,6 +161,7 @@ def console(who: TokenInfo) -> ResponseReturnValue:
             filed = _own_case(form["case_id"], token_author(who))
             if filed is None:
                 form["case_id"] = ""
+            body, lookup = resolve(body, order_source())
             try:
                 answer = diagnose_case(
                     store(),
@@ -147,6 +175,8 @@ def console(who: TokenInfo) -> ResponseReturnValue:
                 problems = [f"{p.path}: {p.message}" for p in err.problems]
             except UnknownSymptom as err:
                 problems = [str(err)]
+            else:
+                answer = annotate(answer, lookup)
         if answer is not None:
             form["case_id"] = str(answer.get("case_id") or form["case_id"])
             symptom = (answer.get("symptom") or {}).get("id")

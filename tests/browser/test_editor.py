@@ -14,7 +14,7 @@ NEW_PHRASE = "码贴进去按钮是灰的"
 
 def _diagnose(page: Any, message: str) -> str:
     page.goto("/")
-    page.fill("#order", '{"order_no": "E1"}')
+    page.fill("#order-no", "E1")
     page.fill("#message", message)
     page.click("#diagnose")
     return str(page.locator("#symptom").inner_text())

@@ -4,3 +4,11 @@ document.getElementById('copy')?.addEventListener('click', (event) => {
   const text = document.getElementById('reply').textContent;
   navigator.clipboard.writeText(text).then(() => { button.textContent = button.dataset.done; });
 });
+
+// Ctrl+Enter (Cmd+Enter) diagnoses from any field of the form.
+document.getElementById('diagnose-form')?.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    event.currentTarget.requestSubmit();
+  }
+});
