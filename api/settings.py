@@ -45,5 +45,10 @@ SETTINGS: tuple[Setting, ...] = (
         "the shop's IANA time zone: times in answers, replies and pages are in it, with the offset",
     ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
-    Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
+    Setting(
+        "KGDIAG_CONNECTIONS",
+        int,
+        1000,
+        "open connections one worker holds at most (kgdiag serve --connections)",
+    ),
 )

@@ -148,9 +148,7 @@ def _measured(command: list[str], server: Any, seconds: int) -> dict[str, float]
     return row
 
 
-def http_figures(
-    rounds: int, seconds: int, workers: int, threads: int, connections: int
-) -> dict[str, Any]:
+def http_figures(rounds: int, seconds: int, workers: int, connections: int) -> dict[str, Any]:
     """wrk figures for /healthz and /v1/diagnose; medians over ``rounds`` runs of each."""
     import psutil
 
@@ -171,7 +169,7 @@ def http_figures(
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         serve = [sys.executable, "-m", "kgdiag", "serve", "--db", db, "--port", str(port)]
-        serve += ["--workers", str(workers), "--threads", str(threads)]
+        serve += ["--workers", str(workers)]
         proc = subprocess.Popen(serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         server = psutil.Process(proc.pid)
         runs: dict[str, list[dict[str, float]]] = {"healthz": [], "diagnose": []}
@@ -205,7 +203,7 @@ def http_figures(
 
     health, diagnose = summary("healthz"), summary("diagnose")
     return {
-        "server": f"gunicorn, {workers} workers x {threads} threads",
+        "server": f"gunicorn, {workers} gevent workers",
         "wrk": f"2 threads, {connections} connections, {seconds} s x {rounds} runs each",
         "healthz": health,
         "diagnose": diagnose,
