@@ -11,7 +11,10 @@ journal back on the next open), so the previous revision stays intact.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -43,6 +46,8 @@ from .store import (
     revert_changes,
 )
 from .writer_lock import WriterLock
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["SqliteStore"]
 
@@ -101,6 +106,31 @@ class _Reader:
         return [Edge(t, s, g, json.loads(d)) for t, s, g, d in rows]
 
 
+def _owner_only(path: Path, *, create: bool) -> None:
+    """Make the store file readable by its owner only, before SQLite opens it.
+
+    It holds token hashes, case notes and order numbers. SQLite creates a new
+    file 0644 (less the umask) and gives its -wal and -shm the database file's
+    own mode, so creating it 0600 here covers all three; a store made by an
+    older kgdiag is narrowed when its owner opens it (logged).
+    """
+    if not create and not path.exists():
+        return  # SQLite's own error names it
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077 and path.stat().st_uid == os.geteuid():
+            _log.warning("store %s was mode %o; narrowing it to 0600", path, mode)
+            path.chmod(0o600)
+            for suffix in ("-wal", "-shm"):
+                sibling = path.with_name(path.name + suffix)
+                if sibling.exists():
+                    sibling.chmod(0o600)
+    else:
+        os.close(fd)
+
+
 class SqliteStore:
     """The SQLite graph store. Safe to share between threads (one connection each)."""
 
@@ -112,6 +142,7 @@ class SqliteStore:
         self._writers = WriterLock(path)
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(path, create=create)
         conn = self.connection()
         if create:
             conn.executescript(_DDL + RECORDS_DDL)
