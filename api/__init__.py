@@ -27,6 +27,7 @@ from graph.store import open_store
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
 from .errors import register_error_handlers
+from .headers import add_security_headers
 from .settings import SETTINGS
 
 __all__ = ["create_app"]
@@ -74,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))
     register_error_handlers(app)
+    add_security_headers(app)
     app.extensions["kgdiag_error_page"] = render_error
     csrf = CSRFProtect(app)
     csrf.exempt(v1)  # bearer tokens, not cookies: no cross-site request can carry one
