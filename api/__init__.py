@@ -59,7 +59,7 @@ class _JsonProvider(OrjsonProvider):
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``KGDIAG_DB`` names the store (it must exist)."""
     # The pages build on this package's modules, so they are imported here, not above.
-    from web import pages, render_error
+    from web import install_sessions, pages, render_error
 
     app = Flask(__name__)
     app.json = _JsonProvider(app)
@@ -74,6 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))
+    install_sessions(app)
     register_error_handlers(app)
     add_security_headers(app)
     app.extensions["kgdiag_error_page"] = render_error

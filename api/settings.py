@@ -44,6 +44,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Asia/Shanghai",
         "the shop's IANA time zone: times in answers, replies and pages are in it, with the offset",
     ),
+    Setting(
+        "KGDIAG_SESSION_IDLE_MINUTES",
+        float,
+        120,
+        "a page session unused this long ends (log in again)",
+    ),
+    Setting(
+        "KGDIAG_COOKIE_SECURE",
+        lambda raw: raw.strip().lower() in ("1", "true", "yes"),
+        False,
+        "mark the session cookie Secure always (it is whenever a request came over TLS)",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
     Setting(
         "KGDIAG_CONNECTIONS",

@@ -141,6 +141,9 @@ STATEMENTS: dict[str, Statement] = {
     "constraint_revision": Statement(
         "CREATE CONSTRAINT kg_revision IF NOT EXISTS FOR (r:Revision) REQUIRE r.number IS UNIQUE"
     ),
+    "constraint_session_hash": Statement(
+        "CREATE CONSTRAINT kg_session_hash IF NOT EXISTS FOR (s:Session) REQUIRE s.hash IS UNIQUE"
+    ),
     "constraint_token_hash": Statement(
         "CREATE CONSTRAINT kg_token_hash IF NOT EXISTS FOR (t:Token) REQUIRE t.hash IS UNIQUE"
     ),
@@ -284,6 +287,25 @@ STATEMENTS: dict[str, Statement] = {
         "MATCH (t:Token) RETURN t.id AS id, t.name AS name, t.role AS role, "
         "t.created_at AS created_at, t.revoked_at AS revoked_at ORDER BY t.id"
     ),
+    # --- page sessions (beside the tokens they log in with) ---------------------------
+    "purge_sessions": Statement(
+        "MATCH (s:Session) WHERE s.last_seen < $oldest DETACH DELETE s", {"oldest": 0.0}
+    ),
+    "create_session": Statement(
+        "MATCH (t:Token {id: $token_id}) "
+        "CREATE (s:Session {hash: $hash, created_at: $created_at, last_seen: $now})-[:OF]->(t)",
+        {"token_id": 1, "hash": "h", "created_at": "t", "now": 0.0},
+    ),
+    "session_token": Statement(
+        "MATCH (s:Session {hash: $hash})-[:OF]->(t:Token) WHERE t.revoked_at IS NULL "
+        "RETURN t.id AS id, t.name AS name, t.role AS role, t.created_at AS created_at, "
+        "t.revoked_at AS revoked_at, s.last_seen AS last_seen",
+        {"hash": "h"},
+    ),
+    "touch_session": Statement(
+        "MATCH (s:Session {hash: $hash}) SET s.last_seen = $now", {"hash": "h", "now": 0.0}
+    ),
+    "end_session": Statement("MATCH (s:Session {hash: $hash}) DETACH DELETE s", {"hash": "h"}),
     # --- records --------------------------------------------------------------------
     # One statement per counter: Cypher 5 before 5.26 cannot SET a property named by a parameter.
     "next_case": Statement(

@@ -16,6 +16,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,11 +38,14 @@ from .records import now_text
 from .snapshot import Snapshot, build_snapshot
 from .sqlite_records import RECORDS_DDL, SqliteRecords
 from .store import (
+    SESSION_KEEP_SECONDS,
+    SESSION_TOUCH_SECONDS,
     RevisionInfo,
     Role,
     TokenInfo,
     check_new_token,
     hash_token,
+    new_session_id,
     new_token,
     revert_changes,
 )
@@ -76,6 +80,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
     hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT);
 """
+
+_SESSIONS_DDL = """
+CREATE TABLE IF NOT EXISTS sessions (
+    hash TEXT PRIMARY KEY, token_id INTEGER NOT NULL REFERENCES tokens(id),
+    created_at TEXT NOT NULL, last_seen REAL NOT NULL)
+"""
+"""Page sessions (issue 20): added to every store on open, no schema version needed."""
 
 
 def _dumps(value: Any) -> str:
@@ -145,7 +156,7 @@ class SqliteStore:
         _owner_only(path, create=create)
         conn = self.connection()
         if create:
-            conn.executescript(_DDL + RECORDS_DDL)
+            conn.executescript(_DDL + RECORDS_DDL + ";" + _SESSIONS_DDL)
             conn.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
             )
@@ -154,7 +165,20 @@ class SqliteStore:
             self._migrate_from_1()
         elif version != SCHEMA_VERSION:
             raise StoreUnavailable(f"{path} is not a kgdiag store (schema version {version!r})")
+        if self._meta("schema_version") is not None:
+            self._add_sessions_table()
         self._records = SqliteRecords(self)
+
+    def _add_sessions_table(self) -> None:
+        exists = self.connection().execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+        )
+        if exists.fetchone() is None:
+            try:
+                with self.transaction() as conn:
+                    conn.execute(_SESSIONS_DDL)
+            except sqlite3.OperationalError as err:  # a read-only copy: no page logins
+                _log.warning("cannot add the sessions table to %s: %s", self.path, err)
 
     @property
     def records(self) -> SqliteRecords:
@@ -458,6 +482,43 @@ class SqliteStore:
                 (now_text(), name),
             )
             return int(cur.rowcount)
+
+    # --- page sessions ------------------------------------------------------
+
+    def create_session(self, token_id: int) -> str:
+        session_id = new_session_id()
+        now = time.time()
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE last_seen < ?", (now - SESSION_KEEP_SECONDS,))
+            conn.execute(
+                "INSERT INTO sessions (hash, token_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                (hash_token(session_id), token_id, now_text(), now),
+            )
+        return session_id
+
+    def session_token(self, session_id: str, idle_seconds: float) -> TokenInfo | None:
+        key = hash_token(session_id)
+        row = (
+            self.connection()
+            .execute(
+                "SELECT t.id, t.name, t.role, t.created_at, t.revoked_at, s.last_seen"
+                " FROM sessions s JOIN tokens t ON t.id = s.token_id"
+                " WHERE s.hash = ? AND t.revoked_at IS NULL",
+                (key,),
+            )
+            .fetchone()
+        )
+        now = time.time()
+        if row is None or now - float(row[5]) > idle_seconds:
+            return None
+        if now - float(row[5]) > SESSION_TOUCH_SECONDS:
+            with self.transaction() as conn:
+                conn.execute("UPDATE sessions SET last_seen = ? WHERE hash = ?", (now, key))
+        return TokenInfo(*row[:5])
+
+    def end_session(self, session_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE hash = ?", (hash_token(session_id),))
 
     def list_tokens(self) -> list[TokenInfo]:
         rows = self.connection().execute(
