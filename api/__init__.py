@@ -28,6 +28,7 @@ from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  
 from .common import health, v1
 from .errors import register_error_handlers
 from .headers import add_security_headers
+from .limits import install_limits
 from .settings import SETTINGS
 
 __all__ = ["create_app"]
@@ -84,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(v1)
     app.register_blueprint(pages)
+    install_limits(app, (v1, pages))
     return app
 
 
