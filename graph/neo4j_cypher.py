@@ -33,18 +33,21 @@ LABELS = (
     "Revision",
     "Change",
     "Token",
+    "Session",
     "Case",
     "Outcome",
     "SystemStatus",
 )
 RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON", "TEACHES")
+SESSION_OF = "SESSION_OF"
+"""A page session's link to the token it logged in with (not a graph edge)."""
 PROPERTY_KEYS = (
     "id", "type", "title_zh", "title_en", "data", "key", "revision", "lock", "schema_version",
     "next_token", "next_case", "next_outcome", "next_status", "number", "author", "at",
     "message", "change_count", "reverted_to", "seq", "action", "kind", "before", "after",
     "name", "role", "hash", "created_at", "revoked_at", "graph_revision", "symptom",
     "top_cause", "confidence", "product", "supplier", "order_no", "case_id", "cause",
-    "resolution", "note", "system", "status", "eta", "source", "target",
+    "resolution", "note", "system", "status", "eta", "source", "target", "last_seen",
 )  # fmt: skip
 
 
@@ -293,11 +296,12 @@ STATEMENTS: dict[str, Statement] = {
     ),
     "create_session": Statement(
         "MATCH (t:Token {id: $token_id}) "
-        "CREATE (s:Session {hash: $hash, created_at: $created_at, last_seen: $now})-[:OF]->(t)",
+        "CREATE (s:Session {hash: $hash, created_at: $created_at, last_seen: $now})"
+        "-[:SESSION_OF]->(t)",
         {"token_id": 1, "hash": "h", "created_at": "t", "now": 0.0},
     ),
     "session_token": Statement(
-        "MATCH (s:Session {hash: $hash})-[:OF]->(t:Token) WHERE t.revoked_at IS NULL "
+        "MATCH (s:Session {hash: $hash})-[:SESSION_OF]->(t:Token) WHERE t.revoked_at IS NULL "
         "RETURN t.id AS id, t.name AS name, t.role AS role, t.created_at AS created_at, "
         "t.revoked_at AS revoked_at, s.last_seen AS last_seen",
         {"hash": "h"},
@@ -389,7 +393,7 @@ def lint_payload() -> dict[str, Any]:
     return {
         "schema": {
             "labels": list(LABELS),
-            "relationshipTypes": list(RELATIONSHIPS),
+            "relationshipTypes": [*RELATIONSHIPS, SESSION_OF],
             "propertyKeys": list(PROPERTY_KEYS),
         },
         "statements": [
