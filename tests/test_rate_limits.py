@@ -72,3 +72,16 @@ def test_diagnose_has_a_per_token_ceiling(
         assert client.post(path, headers=bearer(tokens["agent"]), json=body).status_code == 200
     _is_429(client.post(path, headers=bearer(tokens["agent"]), json=body))
     assert client.post(path, headers=bearer(tokens["senior"]), json=body).status_code == 200
+
+
+def test_the_openapi_document_names_429_on_every_write(client: FlaskClient) -> None:
+    paths = client.get("/v1/openapi.json").get_json()["paths"]
+    writes = [
+        (path, method, op)
+        for path, ops in paths.items()
+        for method, op in ops.items()
+        if method in ("post", "put", "patch", "delete")
+    ]
+    assert len(writes) >= 6
+    for path, method, op in writes:
+        assert "429" in op["responses"], (method, path)
