@@ -30,6 +30,8 @@ from shop import order_source
 from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
 from .errors import register_error_handlers
+from .headers import add_security_headers
+from .limits import install_limits
 from .logs import configure_logging, log_requests
 from .settings import SETTINGS
 
@@ -68,7 +70,7 @@ class _JsonProvider(OrjsonProvider):
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; ``KGDIAG_DB`` names the store (it must exist)."""
     # The pages build on this package's modules, so they are imported here, not above.
-    from web import pages, render_error
+    from web import install_sessions, pages, render_error
 
     app = Flask(__name__)
     app.json = _JsonProvider(app)
@@ -88,7 +90,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))
+    install_sessions(app)
     register_error_handlers(app)
+    add_security_headers(app)
     app.extensions["kgdiag_error_page"] = render_error
     csrf = CSRFProtect(app)
     csrf.exempt(v1)  # bearer tokens, not cookies: no cross-site request can carry one
@@ -96,6 +100,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health)
     app.register_blueprint(v1)
     app.register_blueprint(pages)
+    install_limits(app, (v1, pages))
     return app
 
 

@@ -95,6 +95,47 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "a file holding the bearer secret sent to the order hook",
     ),
+    Setting(
+        "KGDIAG_SESSION_IDLE_MINUTES",
+        float,
+        120,
+        "a page session unused this long ends (log in again)",
+    ),
+    Setting(
+        "KGDIAG_COOKIE_SECURE",
+        lambda raw: raw.strip().lower() in ("1", "true", "yes"),
+        False,
+        "mark the session cookie Secure always (it is whenever a request came over TLS)",
+    ),
+    Setting(
+        "KGDIAG_RATE_LOGIN_FAILURES",
+        str,
+        "10 per minute",
+        "wrong logins one address may make; past it every login from there waits (429)",
+    ),
+    Setting(
+        "KGDIAG_RATE_WRITES",
+        str,
+        "120 per minute",
+        "writes (POST, PUT, PATCH, DELETE but diagnose) per token, page session or address",
+    ),
+    Setting(
+        "KGDIAG_RATE_DIAGNOSE",
+        str,
+        "600 per minute",
+        "diagnoses per token, page session or address",
+    ),
+    Setting(
+        "KGDIAG_RATE_STORAGE",
+        str,
+        "memory://",
+        "where rate-limit counts live (a limits storage URI; memory:// counts per worker)",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
-    Setting("KGDIAG_THREADS", int, 4, "threads per worker (kgdiag serve --threads)"),
+    Setting(
+        "KGDIAG_CONNECTIONS",
+        int,
+        1000,
+        "open connections one worker holds at most (kgdiag serve --connections)",
+    ),
 )

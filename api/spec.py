@@ -75,6 +75,8 @@ class Endpoint:
             codes |= {412, 428}
         if "{" in self.path:
             codes.add(404)
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.add(429)  # rate-limited (``api.limits``), with Retry-After
         object.__setattr__(self, "statuses", tuple(sorted(codes)))
 
 

@@ -171,7 +171,7 @@ def main() -> int:
         report["in_process"] = diagnose_latency(rounds)
     if wanted("http"):
         report["http"] = http_figures(
-            rounds=max(3, rounds // 5), seconds=10, workers=2, threads=4, connections=16
+            rounds=max(3, rounds // 5), seconds=10, workers=2, connections=16
         )
     if wanted("writes"):
         report["writes"] = writes(rounds)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -49,11 +50,14 @@ from .records import (
 )
 from .snapshot import Snapshot, build_snapshot
 from .store import (
+    SESSION_KEEP_SECONDS,
+    SESSION_TOUCH_SECONDS,
     RevisionInfo,
     Role,
     TokenInfo,
     check_new_token,
     hash_token,
+    new_session_id,
     new_token,
     revert_changes,
 )
@@ -316,6 +320,39 @@ class Neo4jStore:
 
     def list_tokens(self) -> list[TokenInfo]:
         return [token_from_row(r) for r in self._read("list_tokens")]
+
+    # --- page sessions ----------------------------------------------------------------
+
+    def create_session(self, token_id: int) -> str:
+        session_id = new_session_id()
+        now = time.time()
+
+        def work(tx: Any) -> None:
+            tx.run(_q("purge_sessions"), oldest=now - SESSION_KEEP_SECONDS).consume()
+            tx.run(
+                _q("create_session"),
+                token_id=token_id,
+                hash=hash_token(session_id),
+                created_at=now_text(),
+                now=now,
+            ).consume()
+
+        self._write(work)
+        return session_id
+
+    def session_token(self, session_id: str, idle_seconds: float) -> TokenInfo | None:
+        key = hash_token(session_id)
+        rows = self._read("session_token", hash=key)
+        now = time.time()
+        if not rows or now - float(rows[0]["last_seen"]) > idle_seconds:
+            return None
+        if now - float(rows[0]["last_seen"]) > SESSION_TOUCH_SECONDS:
+            self._write(lambda tx: tx.run(_q("touch_session"), hash=key, now=now).consume())
+        return token_from_row(rows[0])
+
+    def end_session(self, session_id: str) -> None:
+        key = hash_token(session_id)
+        self._write(lambda tx: tx.run(_q("end_session"), hash=key).consume())
 
 
 class Neo4jRecords:

@@ -33,19 +33,22 @@ LABELS = (
     "Revision",
     "Change",
     "Token",
+    "Session",
     "Case",
     "Outcome",
     "SystemStatus",
     "Candidate",
 )
 RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON", "TEACHES")
+SESSION_OF = "SESSION_OF"
+"""A page session's link to the token it logged in with (not a graph edge)."""
 PROPERTY_KEYS = (
     "id", "type", "title_zh", "title_en", "data", "key", "revision", "lock", "schema_version",
     "next_token", "next_case", "next_outcome", "next_status", "number", "author", "at",
     "message", "change_count", "reverted_to", "seq", "action", "kind", "before", "after",
     "name", "role", "hash", "created_at", "revoked_at", "graph_revision", "symptom",
     "top_cause", "confidence", "product", "supplier", "order_no", "case_id", "cause",
-    "resolution", "note", "system", "status", "eta", "source", "target",
+    "resolution", "note", "system", "status", "eta", "source", "target", "last_seen",
     "ref", "state", "changed_by", "changed_at", "text", "lang", "decided_by", "decided_at",
     "next_candidate",
 )  # fmt: skip
@@ -159,6 +162,9 @@ STATEMENTS: dict[str, Statement] = {
     ),
     "constraint_revision": Statement(
         "CREATE CONSTRAINT kg_revision IF NOT EXISTS FOR (r:Revision) REQUIRE r.number IS UNIQUE"
+    ),
+    "constraint_session_hash": Statement(
+        "CREATE CONSTRAINT kg_session_hash IF NOT EXISTS FOR (s:Session) REQUIRE s.hash IS UNIQUE"
     ),
     "constraint_token_hash": Statement(
         "CREATE CONSTRAINT kg_token_hash IF NOT EXISTS FOR (t:Token) REQUIRE t.hash IS UNIQUE"
@@ -304,6 +310,26 @@ STATEMENTS: dict[str, Statement] = {
         "MATCH (t:Token) RETURN t.id AS id, t.name AS name, t.role AS role, "
         "t.created_at AS created_at, t.revoked_at AS revoked_at ORDER BY t.id"
     ),
+    # --- page sessions (beside the tokens they log in with) ---------------------------
+    "purge_sessions": Statement(
+        "MATCH (s:Session) WHERE s.last_seen < $oldest DETACH DELETE s", {"oldest": 0.0}
+    ),
+    "create_session": Statement(
+        "MATCH (t:Token {id: $token_id}) "
+        "CREATE (s:Session {hash: $hash, created_at: $created_at, last_seen: $now})"
+        "-[:SESSION_OF]->(t)",
+        {"token_id": 1, "hash": "h", "created_at": "t", "now": 0.0},
+    ),
+    "session_token": Statement(
+        "MATCH (s:Session {hash: $hash})-[:SESSION_OF]->(t:Token) WHERE t.revoked_at IS NULL "
+        "RETURN t.id AS id, t.name AS name, t.role AS role, t.created_at AS created_at, "
+        "t.revoked_at AS revoked_at, s.last_seen AS last_seen",
+        {"hash": "h"},
+    ),
+    "touch_session": Statement(
+        "MATCH (s:Session {hash: $hash}) SET s.last_seen = $now", {"hash": "h", "now": 0.0}
+    ),
+    "end_session": Statement("MATCH (s:Session {hash: $hash}) DETACH DELETE s", {"hash": "h"}),
     # --- records --------------------------------------------------------------------
     # One statement per counter: Cypher 5 before 5.26 cannot SET a property named by a parameter.
     "next_case": Statement(
@@ -458,7 +484,7 @@ def lint_payload() -> dict[str, Any]:
     return {
         "schema": {
             "labels": list(LABELS),
-            "relationshipTypes": list(RELATIONSHIPS),
+            "relationshipTypes": [*RELATIONSHIPS, SESSION_OF],
             "propertyKeys": list(PROPERTY_KEYS),
         },
         "statements": [

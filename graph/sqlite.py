@@ -11,8 +11,12 @@ journal back on the next open), so the previous revision stays intact.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
+import stat
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,15 +38,20 @@ from .records import new_ref, now_text
 from .snapshot import Snapshot, build_snapshot
 from .sqlite_records import RECORDS_DDL, RECORDS_MIGRATION_3, SqliteRecords
 from .store import (
+    SESSION_KEEP_SECONDS,
+    SESSION_TOUCH_SECONDS,
     RevisionInfo,
     Role,
     TokenInfo,
     check_new_token,
     hash_token,
+    new_session_id,
     new_token,
     revert_changes,
 )
 from .writer_lock import WriterLock
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["SqliteStore"]
 
@@ -73,6 +82,13 @@ CREATE TABLE IF NOT EXISTS tokens (
     hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT);
 """
 
+_SESSIONS_DDL = """
+CREATE TABLE IF NOT EXISTS sessions (
+    hash TEXT PRIMARY KEY, token_id INTEGER NOT NULL REFERENCES tokens(id),
+    created_at TEXT NOT NULL, last_seen REAL NOT NULL)
+"""
+"""Page sessions (issue 20): added to every store on open, no schema version needed."""
+
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -102,6 +118,31 @@ class _Reader:
         return [Edge(t, s, g, json.loads(d)) for t, s, g, d in rows]
 
 
+def _owner_only(path: Path, *, create: bool) -> None:
+    """Make the store file readable by its owner only, before SQLite opens it.
+
+    It holds token hashes, case notes and order numbers. SQLite creates a new
+    file 0644 (less the umask) and gives its -wal and -shm the database file's
+    own mode, so creating it 0600 here covers all three; a store made by an
+    older kgdiag is narrowed when its owner opens it (logged).
+    """
+    if not create and not path.exists():
+        return  # SQLite's own error names it
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077 and path.stat().st_uid == os.geteuid():
+            _log.warning("store %s was mode %o; narrowing it to 0600", path, mode)
+            path.chmod(0o600)
+            for suffix in ("-wal", "-shm"):
+                sibling = path.with_name(path.name + suffix)
+                if sibling.exists():
+                    sibling.chmod(0o600)
+    else:
+        os.close(fd)
+
+
 class SqliteStore:
     """The SQLite graph store. Safe to share between threads (one connection each)."""
 
@@ -113,9 +154,10 @@ class SqliteStore:
         self._writers = WriterLock(path)
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(path, create=create)
         conn = self.connection()
         if create:
-            conn.executescript(_DDL + RECORDS_DDL)
+            conn.executescript(_DDL + RECORDS_DDL + ";" + _SESSIONS_DDL)
             conn.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,)
             )
@@ -126,7 +168,20 @@ class SqliteStore:
             self._migrate_from_2()
         elif version != SCHEMA_VERSION:
             raise StoreUnavailable(f"{path} is not a kgdiag store (schema version {version!r})")
+        if self._meta("schema_version") is not None:
+            self._add_sessions_table()
         self._records = SqliteRecords(self)
+
+    def _add_sessions_table(self) -> None:
+        exists = self.connection().execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sessions'"
+        )
+        if exists.fetchone() is None:
+            try:
+                with self.transaction() as conn:
+                    conn.execute(_SESSIONS_DDL)
+            except sqlite3.OperationalError as err:  # a read-only copy: no page logins
+                _log.warning("cannot add the sessions table to %s: %s", self.path, err)
 
     @property
     def records(self) -> SqliteRecords:
@@ -446,6 +501,43 @@ class SqliteStore:
                 (now_text(), name),
             )
             return int(cur.rowcount)
+
+    # --- page sessions ------------------------------------------------------
+
+    def create_session(self, token_id: int) -> str:
+        session_id = new_session_id()
+        now = time.time()
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE last_seen < ?", (now - SESSION_KEEP_SECONDS,))
+            conn.execute(
+                "INSERT INTO sessions (hash, token_id, created_at, last_seen) VALUES (?, ?, ?, ?)",
+                (hash_token(session_id), token_id, now_text(), now),
+            )
+        return session_id
+
+    def session_token(self, session_id: str, idle_seconds: float) -> TokenInfo | None:
+        key = hash_token(session_id)
+        row = (
+            self.connection()
+            .execute(
+                "SELECT t.id, t.name, t.role, t.created_at, t.revoked_at, s.last_seen"
+                " FROM sessions s JOIN tokens t ON t.id = s.token_id"
+                " WHERE s.hash = ? AND t.revoked_at IS NULL",
+                (key,),
+            )
+            .fetchone()
+        )
+        now = time.time()
+        if row is None or now - float(row[5]) > idle_seconds:
+            return None
+        if now - float(row[5]) > SESSION_TOUCH_SECONDS:
+            with self.transaction() as conn:
+                conn.execute("UPDATE sessions SET last_seen = ? WHERE hash = ?", (now, key))
+        return TokenInfo(*row[:5])
+
+    def end_session(self, session_id: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM sessions WHERE hash = ?", (hash_token(session_id),))
 
     def list_tokens(self) -> list[TokenInfo]:
         rows = self.connection().execute(

@@ -30,6 +30,7 @@ __all__ = [
     "TokenInfo",
     "check_new_token",
     "hash_token",
+    "new_session_id",
     "new_token",
     "open_store",
     "revert_changes",
@@ -92,6 +93,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def new_session_id() -> str:
+    """A fresh page-session id: the only thing a page's cookie holds. The store
+    keeps its hash (``hash_token``) beside the token it logged in with."""
+    return secrets.token_urlsafe(32)
+
+
+SESSION_TOUCH_SECONDS = 30.0
+"""A session's last use is written at most this often (a page view is not a write)."""
+
+SESSION_KEEP_SECONDS = 30 * 24 * 3600.0
+"""Sessions unused this long are deleted when a new one starts, whatever the idle timeout."""
+
+
 class GraphStore(Protocol):
     """What the engine, the API and the CLI need from a graph store."""
 
@@ -145,6 +159,19 @@ class GraphStore(Protocol):
         ...
 
     def list_tokens(self) -> list[TokenInfo]: ...
+
+    def create_session(self, token_id: int) -> str:
+        """Start a page session for a live token; returns its id (stored hashed)."""
+        ...
+
+    def session_token(self, session_id: str, idle_seconds: float) -> TokenInfo | None:
+        """The live token of a session used within ``idle_seconds``, or None
+        (ended, idle too long, or its token revoked); marks it used."""
+        ...
+
+    def end_session(self, session_id: str) -> None:
+        """End a session for good: its id, wherever copied, logs nobody in."""
+        ...
 
     def close(self) -> None: ...
 

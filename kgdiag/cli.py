@@ -345,7 +345,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     db = _db(args)
     open_store(db).close()  # a missing or foreign store is an error before binding
     config = {"KGDIAG_DB": db, "KGDIAG_MAX_BODY_BYTES": args.max_body_bytes}
-    serve(config, args.host, args.port, workers=args.workers, threads=args.threads)
+    serve(config, args.host, args.port, workers=args.workers, connections=args.connections)
     return 0
 
 
@@ -448,7 +448,7 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--port", type=int, default=8000)
     for flag, name in (
         ("--workers", "KGDIAG_WORKERS"),
-        ("--threads", "KGDIAG_THREADS"),
+        ("--connections", "KGDIAG_CONNECTIONS"),
         ("--max-body-bytes", "KGDIAG_MAX_BODY_BYTES"),
     ):
         setting = next(s for s in SETTINGS if s.name == name)

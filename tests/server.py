@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -15,6 +16,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+UNLIMITED = {
+    "KGDIAG_RATE_DIAGNOSE": "1000000 per minute",
+    "KGDIAG_RATE_WRITES": "1000000 per minute",
+}
+"""Load tests send one token's requests as fast as they can: the rate limits
+(tested on their own, ``test_rate_limits``) must not decide them."""
 
 
 def free_port() -> int:
@@ -33,6 +40,7 @@ def start_server(db: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "kgdiag", "serve", "--db", str(db), "--port", str(port), *extra],
         cwd=REPO,
+        env={**UNLIMITED, **os.environ},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

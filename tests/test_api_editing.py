@@ -220,11 +220,11 @@ def _race(base: str, edits: dict[str, dict[str, Any]], start: int) -> dict[str, 
 
 
 def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(store: SqliteStore) -> None:
-    """Real concurrent requests against gunicorn (2 workers, 4 threads each)."""
+    """Real concurrent requests against gunicorn (2 gevent workers)."""
     db, live = store.path, store  # the server opens the same file beside this connection
     alice = live.create_token("senior", "alice")
     bob = live.create_token("senior", "bob")
-    with running_server(db, "--workers", "2", "--threads", "4") as base:
+    with running_server(db, "--workers", "2") as base:
         for round_no in range(4):
             start = live.revision()
             edits = {
@@ -252,9 +252,7 @@ def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(store: SqliteS
 def test_every_worker_serves_the_new_revision_and_big_bodies_get_413(store: SqliteStore) -> None:
     db, live = store.path, store  # the server opens the same file beside this connection
     senior = live.create_token("senior", "s")
-    with running_server(
-        db, "--workers", "3", "--threads", "2", "--max-body-bytes", "65536"
-    ) as base:
+    with running_server(db, "--workers", "3", "--max-body-bytes", "65536") as base:
         for _ in range(12):  # warm every worker's snapshot at revision 1
             assert call("GET", f"{base}/v1/graph/nodes/region_lock", senior)[0] == 200
         edit = _retitle(live, "region_lock", "Cause", "served everywhere")

@@ -23,7 +23,15 @@ NOT_IMPORTED = {
 }
 """Runtime dependencies used without an import statement, and why."""
 
-TOOLS = {"mypy", "ruff", "types-pyyaml", "types-jsonschema", "google-re2-stubs", "import-linter"}
+TOOLS = {
+    "mypy",
+    "ruff",
+    "types-pyyaml",
+    "types-jsonschema",
+    "google-re2-stubs",
+    "types-pymysql",
+    "import-linter",
+}
 """Test-extra dependencies run as commands (make lint, make typecheck), never imported."""
 
 

@@ -70,7 +70,7 @@ def test_load_diagnoses_and_edits_no_error_no_lost_edit(store: SqliteStore) -> N
     lock = threading.Lock()
     titles = {node_id: store.snapshot().node(node_id)["title"]["en"] for node_id, _ in EDITED}
 
-    with running_server(db, "--workers", "2", "--threads", "4") as base:
+    with running_server(db, "--workers", "2") as base:
         stop = time.monotonic() + LOAD_SECONDS
 
         def diagnose(k: int) -> None:
@@ -127,7 +127,7 @@ def test_kill_9_during_edits_then_restart_keeps_every_acknowledged_edit(
 ) -> None:
     db = store.path
     senior = store.create_token("senior", "crash")
-    proc, base = start_server(db, "--workers", "2", "--threads", "2")
+    proc, base = start_server(db, "--workers", "2")
     acked: list[tuple[int, str, str, str]] = []
     sent: list[str] = []
     done = threading.Event()

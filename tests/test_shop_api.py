@@ -246,8 +246,10 @@ def page_client(app: Flask, store: SqliteStore, **config: str) -> FlaskClient:
     """The console as an agent, CSRF off (the pages' own tests cover it)."""
     client = shop_client(app, **config)
     app.config["WTF_CSRF_ENABLED"] = False
+    info = store.verify_token(store.create_token("agent", f"page-agent-{len(config)}-{id(client)}"))
+    assert info is not None
     with client.session_transaction() as session:
-        session["token"] = store.create_token("agent", f"page-agent-{len(config)}-{id(client)}")
+        session["sid"] = store.create_session(info.id)
     return client
 
 

@@ -252,6 +252,23 @@ def test_tokens_are_stored_hashed_and_revocable(store: GraphStore) -> None:
         store.create_token("root", "x")  # type: ignore[arg-type]
 
 
+def test_page_sessions_live_beside_their_token_and_end_for_good(store: GraphStore) -> None:
+    token = store.create_token("agent", "zhao")
+    info = store.verify_token(token)
+    assert info is not None
+    sid = store.create_session(info.id)
+    assert token not in sid and len(sid) >= 40
+    assert store.session_token(sid, 60) == info
+    assert store.session_token(sid + "x", 60) is None
+    assert store.session_token(sid, -1) is None  # idle past the timeout
+    other = store.create_session(info.id)
+    store.end_session(sid)
+    assert store.session_token(sid, 60) is None  # every copy of it, from now on
+    assert store.session_token(other, 60) == info  # another login is its own session
+    store.revoke_token("zhao")
+    assert store.session_token(other, 60) is None  # a revoked token's sessions end too
+
+
 def test_sqlite_keeps_only_token_hashes(tmp_path: Path) -> None:
     sqlite_store = SqliteStore(tmp_path / "t.db", create=True)
     token = sqlite_store.create_token("senior", "li")

@@ -114,8 +114,10 @@ def test_the_editor_preview_of_a_template_over_budget_answers(store: SqliteStore
     """The preview renders the unsaved draft: ``9**999999`` was a 500 there."""
     app = create_app({"KGDIAG_DB": str(store.path), "WTF_CSRF_ENABLED": False})
     client = app.test_client()
+    info = store.verify_token(store.create_token("senior", "preview"))
+    assert info is not None
     with client.session_transaction() as session:
-        session["token"] = store.create_token("senior", "preview")
+        session["sid"] = store.create_session(info.id)
     data = thaw(store.snapshot().node("exchange_unused_key"))
     form = {f.input_name(lang): v for f in editable_fields(data) for lang, v in f.values.items()}
     form[next(f for f in editable_fields(data) if f.path == ("reply",)).input_name("zh")] = (

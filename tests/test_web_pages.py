@@ -27,9 +27,10 @@ def _client(store: SqliteStore, role: str, csrf: bool = False, name: str = "") -
     app = create_app({"KGDIAG_DB": str(store.path), "WTF_CSRF_ENABLED": csrf})
     client = app.test_client()
     if role:
-        token = store.create_token(role, name or f"pages-{role}")
+        info = store.verify_token(store.create_token(role, name or f"pages-{role}"))
+        assert info is not None
         with client.session_transaction() as session:
-            session["token"] = token
+            session["sid"] = store.create_session(info.id)
     return client
 
 

@@ -18,7 +18,7 @@ keeps customer text inert.
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from appstate import store
@@ -26,28 +26,29 @@ from appstate import store
 from . import candidates, console, editor, practice, training  # noqa: F401  (routes)
 from .blueprint import pages
 from .i18n import t
+from .sessions import end_page_session, install_sessions, same_site_path, start_page_session
 
-__all__ = ["pages", "render_error"]
+__all__ = ["install_sessions", "pages", "render_error"]
 
 
 @pages.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Paste an API token; it stays in the signed session cookie until logout."""
+    """Paste an API token; the page session remembers who, never the token (``sessions``)."""
     error = None
     if request.method == "POST":
         token = request.form.get("token", "").strip()
-        if store().verify_token(token) is not None:
-            session["token"] = token
-            target = request.args.get("next") or ""
-            safe = target.startswith("/") and not target.startswith("//")
-            return redirect(target if safe else url_for("pages.console"))
+        info = store().verify_token(token)
+        if info is not None:
+            start_page_session(info)
+            target = same_site_path(request.args.get("next") or "")
+            return redirect(target or url_for("pages.console"))
         error = t("bad_token")
     return render_template("login.html", error=error), 401 if error else 200
 
 
 @pages.post("/logout")
 def logout() -> ResponseReturnValue:
-    session.pop("token", None)
+    end_page_session()
     return redirect(url_for("pages.login"))
 
 

@@ -1,9 +1,10 @@
 """The pages' blueprint, who is logged in, and the role gate every page view uses.
 
-Login is by API token, kept in the signed session cookie; the role is read
-from the store on every request, so a revoked token logs its page session
-out at once. The role rule is the API's own (``graph.store.role_allows``): a
-page can never allow what the endpoint behind it refuses.
+Login is by API token; the cookie holds only a session id whose record the
+store keeps beside the token (``sessions``). The role is read from the store
+on every request, so a revoked token logs its page sessions out at once.
+The role rule is the API's own (``graph.store.role_allows``): a page can never
+allow what the endpoint behind it refuses.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import Forbidden
 
-from appstate import settings, store
+from appstate import settings
 from diagnostics.conditions import parse_time
 from diagnostics.timezone import zone_label
 from graph.store import TokenInfo, role_allows
 
 from .i18n import page_lang, t
+from .sessions import session_user
 
 __all__ = ["current_user", "page_role", "pages"]
 
@@ -40,8 +42,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 def current_user() -> TokenInfo | None:
     """The live token of this page session, or None (looked up once per request)."""
     if "kgdiag_page_user" not in g:
-        token = session.get("token")
-        g.kgdiag_page_user = store().verify_token(token) if isinstance(token, str) else None
+        idle = float(current_app.config["KGDIAG_SESSION_IDLE_MINUTES"])
+        g.kgdiag_page_user = session_user(idle)
     found: TokenInfo | None = g.kgdiag_page_user
     return found
 

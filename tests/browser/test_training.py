@@ -32,7 +32,8 @@ def test_open_a_symptom_graph_and_click_through_a_path(login: Callable[[str], An
     page = login("agent")
     page.click("#nav >> text=培训：问题路径")
     page.click("a[data-symptom=card_key_invalid]")
-    page.wait_for_function("window.kgdiagGraph && window.kgdiagGraph.nodes().length > 10")
+    # A function, not a string: the page's CSP (no 'unsafe-eval') refuses to eval a string.
+    page.wait_for_function("() => window.kgdiagGraph && window.kgdiagGraph.nodes().length > 10")
     kinds = page.evaluate(
         "[...new Set(window.kgdiagGraph.nodes().map(n => n.data('kind')))].sort()"
     )

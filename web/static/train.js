@@ -5,9 +5,12 @@
   const kinds = JSON.parse(document.getElementById('kind-labels').textContent);
   const byId = new Map(data.nodes.map((n) => [n.id, n]));
   const colours = { symptom: '#d9534f', cause: '#f0ad4e', check: '#5bc0de', resolution: '#5cb85c' };
+  const box = document.getElementById('graph');
+  // Set through the CSSOM, not a style attribute: the pages' CSP allows no inline style.
+  box.style.height = box.dataset.height + 'px';
   cytoscape.use(cytoscapeDagre);
   const cy = cytoscape({
-    container: document.getElementById('graph'),
+    container: box,
     elements: [
       ...data.nodes.map((n) => ({ data: { id: n.id, label: n.label, kind: n.kind } })),
       ...data.edges.map((e, i) => ({ data: { id: 'e' + i, source: e.source, target: e.target, label: e.label || '', kind: e.kind } })),
