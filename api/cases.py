@@ -10,6 +10,7 @@ from diagnostics.casework import diagnose_case, record_outcome, teach_utterance
 from diagnostics.conditions import parse_time
 from graph.errors import NotFound
 
+from . import responses
 from .common import author, record_bounds, settings, store, time_window, v1
 from .spec import Param, endpoint
 
@@ -27,6 +28,7 @@ TIME = {"type": "string", "format": "date-time", "maxLength": 40}
     body="DiagnoseRequest",
     errors=(404,),
     tag="diagnose",
+    response=responses.DiagnoseAnswer,
 )
 def post_diagnose(body: Any) -> Response:
     """The contract's diagnose endpoint (../shared/contract/diagnose.md), plus
@@ -37,7 +39,15 @@ def post_diagnose(body: Any) -> Response:
     return jsonify(answer)
 
 
-@endpoint(v1, "GET", "/v1/cases/{case_id}", summary="One diagnosed case", role="agent", tag="cases")
+@endpoint(
+    v1,
+    "GET",
+    "/v1/cases/{case_id}",
+    summary="One diagnosed case",
+    role="agent",
+    tag="cases",
+    response=responses.CaseBody,
+)
 def get_case(case_id: str) -> Response:
     """A case as it was filed: symptom, leading cause, product, supplier, order number."""
     case = (
@@ -58,6 +68,7 @@ def get_case(case_id: str) -> Response:
     body="Outcome",
     errors=(404, 422),
     tag="cases",
+    response=responses.OutcomeRecorded,
 )
 def post_outcome(body: dict[str, Any]) -> Response:
     """Confirmed outcomes teach the priors and become similar past cases."""
@@ -79,6 +90,7 @@ def post_outcome(body: dict[str, Any]) -> Response:
         Param("until", TIME, "until (default: now)"),
         Param("limit", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500}),
     ),
+    response=responses.OutcomesBody,
 )
 def get_outcomes(query: dict[str, Any]) -> Response:
     """Outcomes oldest first, for review and export."""
@@ -99,6 +111,7 @@ def get_outcomes(query: dict[str, Any]) -> Response:
     body="Utterance",
     errors=(404, 422),
     tag="edit",
+    response=responses.UtteranceTaught,
 )
 def post_utterance(body: dict[str, Any]) -> Response:
     """The customer's words join the confirmed symptom's corpus; the next snapshot
