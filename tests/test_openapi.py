@@ -64,6 +64,7 @@ CONFIG = schemathesis.Config.from_dict(
 schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", APP, config=CONFIG)
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
@@ -81,6 +82,7 @@ def test_api_conforms_to_its_document(case: Any) -> None:
     SEEN.setdefault(operation, set()).add(response.status_code)
 
 
+@pytest.mark.slow
 def test_the_fuzzer_got_past_the_door() -> None:
     """The token worked: valid requests for every operation were not all 401/403.
 
