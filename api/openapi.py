@@ -81,9 +81,12 @@ def _components() -> dict[str, Any]:
     schemas: dict[str, Any] = _model_schemas()
     for name, body in api_body_schemas().items():
         body = copy.deepcopy(body)
-        for def_name, definition in body.get("$defs", {}).items():
-            schemas[f"{name}_{def_name}"] = _relocate(definition, name)
-        schemas[name] = _relocate(body, name)
+        requests = {f"{name}_{d}": _relocate(v, name) for d, v in body.get("$defs", {}).items()}
+        requests[name] = _relocate(body, name)
+        clash = set(requests) & set(schemas)
+        if clash:  # a response model named like a request body would hide one of them
+            raise RuntimeError(f"schema names used twice: {sorted(clash)}")
+        schemas.update(requests)
     responses = {f"E{code}": _error_response(code) for code in _error_codes()}
     return {
         "schemas": schemas,
@@ -99,7 +102,9 @@ def _components() -> dict[str, Any]:
 
 
 def _error_codes() -> list[int]:
-    return sorted({c for e in ENDPOINTS for c in e.statuses if c >= 400})
+    """Every status an endpoint declares, and every one ``_WHEN`` explains (409
+    among them: ready for the endpoint that declares it with ``errors=``)."""
+    return sorted({c for e in ENDPOINTS for c in e.statuses if c >= 400} | set(_WHEN))
 
 
 def _error_response(code: int) -> dict[str, Any]:
