@@ -11,6 +11,7 @@ from diagnostics.engine import UnknownSymptom
 from diagnostics.matching import near_ids
 from graph.snapshot import Snapshot, thaw
 
+from . import responses
 from .common import health, settings, store, tagged, v1
 from .errors import ApiError
 from .spec import Param, endpoint
@@ -20,13 +21,29 @@ __all__: list[str] = []
 _ID = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "maxLength": 100}
 
 
-@endpoint(health, "GET", "/healthz", summary="Ready check (no token)", role=None, tag="meta")
+@endpoint(
+    health,
+    "GET",
+    "/healthz",
+    summary="Ready check (no token)",
+    role=None,
+    tag="meta",
+    response=responses.Health,
+)
 def healthz() -> Response:
     """Ready when the store answers; the revision tells which graph is served."""
     return jsonify({"status": "ok", "graph_revision": store().revision()})
 
 
-@endpoint(v1, "GET", "/v1/symptoms", summary="List the symptoms", role="agent", tag="browse")
+@endpoint(
+    v1,
+    "GET",
+    "/v1/symptoms",
+    summary="List the symptoms",
+    role="agent",
+    tag="browse",
+    response=responses.SymptomList,
+)
 def list_symptoms() -> Response:
     """Every symptom with its category, service level and number of causes."""
     snap = store().snapshot()
@@ -67,6 +84,7 @@ def _edge_list(snap: Snapshot, node_id: str, outgoing: bool) -> list[dict[str, A
     summary="A node and its neighbours",
     role="agent",
     tag="browse",
+    response=responses.NodeBody,
 )
 def get_node(node_id: str) -> Response:
     """The node's fields, its outgoing and incoming edges with the other end's title."""
@@ -93,6 +111,7 @@ def get_node(node_id: str) -> Response:
     summary="Search titles and phrases (zh and en)",
     role="agent",
     tag="browse",
+    response=responses.SearchBody,
     query=(
         Param("q", {"type": "string", "minLength": 1, "maxLength": 200}, "the words", True),
         Param(
@@ -122,6 +141,7 @@ def get_search(query: dict[str, Any]) -> Response:
     tag="browse",
     errors=(404,),
     query=(Param("symptom", _ID, "a Symptom id", True),),
+    response=responses.PathsBody,
 )
 def get_paths(query: dict[str, Any]) -> Response:
     """What new staff train on: priors (authored and learned), check costs and how-tos,

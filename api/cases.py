@@ -20,6 +20,7 @@ from diagnostics.conditions import parse_time
 from graph.errors import NotFound
 from shop import annotate, resolve
 
+from . import responses
 from .common import author, order_source, record_bounds, settings, store, time_window, v1
 from .spec import Param, endpoint
 
@@ -37,6 +38,7 @@ TIME = {"type": "string", "format": "date-time", "maxLength": 40}
     body="DiagnoseRequest",
     errors=(404,),
     tag="diagnose",
+    response=responses.DiagnoseAnswer,
 )
 def post_diagnose(body: Any) -> Response:
     """The contract's diagnose endpoint (../shared/contract/diagnose.md), plus
@@ -49,7 +51,15 @@ def post_diagnose(body: Any) -> Response:
     return jsonify(annotate(answer, lookup))
 
 
-@endpoint(v1, "GET", "/v1/cases/{case_id}", summary="One diagnosed case", role="agent", tag="cases")
+@endpoint(
+    v1,
+    "GET",
+    "/v1/cases/{case_id}",
+    summary="One diagnosed case",
+    role="agent",
+    tag="cases",
+    response=responses.CaseBody,
+)
 def get_case(case_id: str) -> Response:
     """A case as it was filed: symptom, leading cause, product and its outcome; the
     supplier, author and order number only for its author and seniors."""
@@ -69,6 +79,7 @@ def get_case(case_id: str) -> Response:
     body="Outcome",
     errors=(404, 422),
     tag="cases",
+    response=responses.OutcomeRecorded,
 )
 def post_outcome(body: dict[str, Any]) -> Response:
     """Confirmed outcomes teach the priors and become similar past cases; one per
@@ -92,6 +103,7 @@ def post_outcome(body: dict[str, Any]) -> Response:
         Param("until", TIME, "until (default: now)"),
         Param("limit", {"type": "integer", "minimum": 1, "maximum": 5000, "default": 500}),
     ),
+    response=responses.OutcomesBody,
 )
 def get_outcomes(query: dict[str, Any]) -> Response:
     """Outcomes oldest first, for review and export."""
@@ -108,6 +120,7 @@ def get_outcomes(query: dict[str, Any]) -> Response:
     "/v1/outcomes/{outcome_id}/revert",
     summary="Undo an outcome: it stays on file, marked reverted, and stops teaching",
     role="senior",
+    response=responses.OutcomeReverted,
     errors=(404,),
     tag="cases",
 )
@@ -124,6 +137,7 @@ def post_outcome_revert(outcome_id: str) -> Response:
     "/v1/candidates",
     summary="Solved cases' words waiting to join the corpus",
     role="senior",
+    response=responses.CandidateList,
     tag="edit",
     query=(
         Param("state", {"enum": ["open", "accepted", "rejected"], "default": "open"}),
@@ -142,6 +156,7 @@ def get_candidates(query: dict[str, Any]) -> Response:
     "/v1/candidates/{candidate_id}",
     summary="Accept a candidate into the corpus (a new audited revision) or reject it",
     role="senior",
+    response=responses.CandidateDecided,
     body="CandidateDecision",
     errors=(404, 422),
     tag="edit",
@@ -163,6 +178,7 @@ def post_candidate(candidate_id: str, body: dict[str, Any]) -> Response:
     body="Utterance",
     errors=(404, 422),
     tag="edit",
+    response=responses.UtteranceTaught,
 )
 def post_utterance(body: dict[str, Any]) -> Response:
     """The customer's words join the confirmed symptom's corpus; the next snapshot

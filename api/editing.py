@@ -19,6 +19,7 @@ from graph.gate import guarded_apply, guarded_revert
 from graph.model import Change, diff, parse_changeset
 from graph.store import RevisionInfo
 
+from . import responses
 from .common import author, store, tagged, v1
 from .spec import Param, endpoint, revision_header
 
@@ -66,6 +67,7 @@ def _written(info: RevisionInfo) -> Response:
     if_match=True,
     errors=(422,),
     tag="edit",
+    response=responses.ChangeSetWritten,
 )
 def post_changeset(body: dict[str, Any]) -> Response:
     """Create, update and delete nodes and edges in one atomic revision."""
@@ -94,6 +96,7 @@ def post_changeset(body: dict[str, Any]) -> Response:
         Param("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
         Param("before", _REVISION, "only revisions before this one"),
     ),
+    response=responses.HistoryBody,
 )
 def get_history(query: dict[str, Any]) -> Response:
     """Who changed the graph, when and why."""
@@ -111,6 +114,7 @@ def get_history(query: dict[str, Any]) -> Response:
     summary="One revision with every change before and after",
     role="senior",
     tag="edit",
+    response=responses.RevisionBody,
 )
 def get_revision(revision: str) -> Response:
     """The audited changes of one revision."""
@@ -134,6 +138,7 @@ def get_revision(revision: str) -> Response:
         Param("from", _REVISION, "the older revision", True),
         Param("to", _REVISION, "the newer revision (default: current)"),
     ),
+    response=responses.DiffBody,
 )
 def get_diff(query: dict[str, Any]) -> Response:
     """Every node and edge that differs, with its record in both revisions."""
@@ -170,6 +175,7 @@ def get_diff(query: dict[str, Any]) -> Response:
     if_match=True,
     errors=(404, 422),
     tag="edit",
+    response=responses.ChangeSetWritten,
 )
 def post_revert(body: dict[str, Any]) -> Response:
     """The graph as it was at ``to_revision``; history keeps everything in between."""

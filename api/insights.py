@@ -9,6 +9,7 @@ from flask import Response, jsonify
 
 from diagnostics.insights import SpikeRule, insights
 
+from . import responses
 from .cases import TIME
 from .common import record_bounds, store, time_window, v1
 from .spec import Param, endpoint
@@ -30,6 +31,7 @@ __all__: list[str] = []
         Param("baseline_windows", {"type": "integer", "minimum": 1, "maximum": 720, "default": 24}),
         Param("min_count", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 3}),
     ),
+    response=responses.InsightsBody,
 )
 def get_insights(query: dict[str, Any]) -> Response:
     """The prevention loop: what is asked, what was confirmed, what is rising."""

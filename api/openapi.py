@@ -3,7 +3,10 @@
 Paths, roles, query parameters and status codes come from ``spec.ENDPOINTS``;
 request bodies are the very JSON Schemas the API validates with
 (``schema.api_body_schemas``), their ``$defs`` moved into
-``components/schemas``. Served without a token at ``/v1/openapi.json``.
+``components/schemas``; success bodies are the JSON Schemas of the pydantic
+models each endpoint declares (``api.responses``), which a testing app holds
+every answer to; every error is the one shape (``ErrorBody``). Served
+without a token at ``/v1/openapi.json``.
 """
 
 from __future__ import annotations
@@ -16,29 +19,46 @@ from importlib.metadata import version
 from typing import Any
 
 from flask import Response, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from schema import api_body_schemas
 
 from .common import v1
+from .responses import ErrorBody, OpenApiDocument
 from .spec import ENDPOINTS, Endpoint, endpoint
 
 __all__ = ["openapi_document"]
 
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["code", "message", "details"],
-            "properties": {
-                "code": {"type": "string"},
-                "message": {"type": "string"},
-                "details": {"type": "array"},
-            },
-        }
-    },
+_REF = "#/components/schemas/{model}"
+
+_WHEN = {
+    400: "A bad body, query or header: one detail per bad field, naming its path.",
+    401: "No token, or one the server does not know.",
+    403: "The token's role may not do this.",
+    404: "No such thing (a node, case, revision, system or symptom); details may "
+    "list the ids nearest the one asked for.",
+    409: "The request conflicts with what is recorded.",
+    412: "If-Match names a revision that is no longer current; nothing was written.",
+    413: "The body is larger than the server accepts.",
+    422: "Well-formed, but refused: the findings say why (schema, lint, graph).",
+    428: "If-Match is required: send the revision the change was made against.",
+    429: "Too many requests from this token or address; wait Retry-After seconds.",
+    500: "An unexpected error; nothing was changed.",
 }
+"""What each error status means here; every one has the one error shape."""
+
+
+def _response_models() -> list[type[BaseModel]]:
+    return [ErrorBody, *{e.response: None for e in ENDPOINTS if e.response is not None}]
+
+
+def _model_schemas() -> dict[str, Any]:
+    """The response models' JSON Schemas, every nested model its own component."""
+    models = _response_models()
+    _, found = models_json_schema([(m, "serialization") for m in models], ref_template=_REF)
+    schemas: dict[str, Any] = found.get("$defs", {})
+    return schemas
 
 
 def _relocate(schema: Any, prefix: str) -> Any:
@@ -59,19 +79,16 @@ def _relocate(schema: Any, prefix: str) -> Any:
 
 
 def _components() -> dict[str, Any]:
-    schemas: dict[str, Any] = {"Error": _ERROR}
+    schemas: dict[str, Any] = _model_schemas()
     for name, body in api_body_schemas().items():
         body = copy.deepcopy(body)
-        for def_name, definition in body.get("$defs", {}).items():
-            schemas[f"{name}_{def_name}"] = _relocate(definition, name)
-        schemas[name] = _relocate(body, name)
-    responses = {
-        f"E{code}": {
-            "description": HTTPStatus(code).phrase,
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for code in sorted({c for e in ENDPOINTS for c in e.statuses if c >= 400})
-    }
+        requests = {f"{name}_{d}": _relocate(v, name) for d, v in body.get("$defs", {}).items()}
+        requests[name] = _relocate(body, name)
+        clash = set(requests) & set(schemas)
+        if clash:  # a response model named like a request body would hide one of them
+            raise RuntimeError(f"schema names used twice: {sorted(clash)}")
+        schemas.update(requests)
+    responses = {f"E{code}": _error_response(code) for code in _error_codes()}
     return {
         "schemas": schemas,
         "responses": responses,
@@ -83,6 +100,36 @@ def _components() -> dict[str, Any]:
             }
         },
     }
+
+
+def _error_codes() -> list[int]:
+    """Every status an endpoint declares, and every one ``_WHEN`` explains (409
+    among them: ready for the endpoint that declares it with ``errors=``)."""
+    return sorted({c for e in ENDPOINTS for c in e.statuses if c >= 400} | set(_WHEN))
+
+
+def _error_response(code: int) -> dict[str, Any]:
+    phrase = HTTPStatus(code).phrase
+    response: dict[str, Any] = {
+        "description": f"{phrase}. {_WHEN.get(code, '')}".strip(),
+        "content": {
+            "application/json": {"schema": {"$ref": _REF.format(model=ErrorBody.__name__)}}
+        },
+    }
+    if code == 429:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "seconds to wait before trying again",
+                "schema": {"type": "integer", "minimum": 0},
+            }
+        }
+    return response
+
+
+def _success_schema(item: Endpoint) -> dict[str, Any]:
+    if item.response is None:  # test_openapi holds that no endpoint is left so
+        return {"type": "object"}
+    return {"$ref": _REF.format(model=item.response.__name__)}
 
 
 def _operation(item: Endpoint) -> dict[str, Any]:
@@ -115,7 +162,7 @@ def _operation(item: Endpoint) -> dict[str, Any]:
         if code == item.ok:
             responses[str(code)] = {
                 "description": HTTPStatus(code).phrase,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {"application/json": {"schema": _success_schema(item)}},
             }
         else:
             responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
@@ -160,7 +207,15 @@ def openapi_document() -> dict[str, Any]:
     }
 
 
-@endpoint(v1, "GET", "/v1/openapi.json", summary="This document", role=None, tag="meta")
+@endpoint(
+    v1,
+    "GET",
+    "/v1/openapi.json",
+    summary="This document",
+    role=None,
+    tag="meta",
+    response=OpenApiDocument,
+)
 def get_openapi() -> Response:
     """The OpenAPI 3.1 description of the API (no token needed)."""
     return jsonify(openapi_document())

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from functools import cache, wraps
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, current_app, request
 from jsonschema import Draft202012Validator
+from pydantic import BaseModel, ValidationError
 
 from schema import api_body_schemas
 from schema.formats import format_checker
@@ -26,7 +27,15 @@ from schema.problems import FieldProblem, body_problems, describe, echo, too_dee
 from .auth import requires
 from .errors import ApiError, invalid_request
 
-__all__ = ["ENDPOINTS", "Endpoint", "Param", "endpoint", "revision_header"]
+__all__ = [
+    "ENDPOINTS",
+    "Endpoint",
+    "Param",
+    "ResponseMismatch",
+    "check_response",
+    "endpoint",
+    "revision_header",
+]
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,7 @@ class Endpoint:
     also: tuple[str, ...] = ()
     tag: str = ""
     description: str = ""
+    response: type[BaseModel] | None = None
     statuses: tuple[int, ...] = field(default=(), init=False)
 
     def __post_init__(self) -> None:
@@ -163,6 +173,22 @@ def revision_header() -> int:
     return int(match.group(1))
 
 
+class ResponseMismatch(AssertionError):
+    """A success answer that does not fit its declared model: a bug in the code
+    or in the model, found by a test, never by a client reading the document."""
+
+
+def check_response(model: type[BaseModel], answer: Any) -> None:
+    """Validate a view's success answer against its model (strictly: no
+    coercion, no unknown fields), raising :class:`ResponseMismatch`."""
+    if not isinstance(answer, Response) or not answer.is_json or answer.status_code >= 300:
+        return
+    try:
+        model.model_validate(answer.get_json(), strict=True)
+    except ValidationError as err:
+        raise ResponseMismatch(f"{request.method} {request.path}: {err}") from err
+
+
 def endpoint(
     blueprint: Blueprint,
     method: str,
@@ -177,8 +203,14 @@ def endpoint(
     if_match: bool = False,
     also: tuple[str, ...] = (),
     tag: str = "",
+    response: type[BaseModel] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Declare and register one endpoint; the view gets ``body=`` and ``query=``."""
+    """Declare and register one endpoint; the view gets ``body=`` and ``query=``.
+
+    ``response`` is the model of the success body (``api.responses``): the
+    OpenAPI document shows its schema, and a testing app checks every success
+    answer against it.
+    """
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         prefix = blueprint.url_prefix or ""
@@ -190,7 +222,10 @@ def endpoint(
                 kwargs["query"] = _read_query(query)
             if body:
                 kwargs["body"] = _read_body(body)
-            return view(*args, **kwargs)
+            answer = view(*args, **kwargs)
+            if response is not None and current_app.testing:
+                check_response(response, answer)
+            return answer
 
         wrapped = requires(role, also=also)(handler) if role else handler
         blueprint.add_url_rule(rule, view.__name__, wrapped, methods=[method])
@@ -208,6 +243,7 @@ def endpoint(
                 also,
                 tag,
                 (view.__doc__ or "").strip(),
+                response,
             )
         )
         return view

@@ -12,6 +12,7 @@ from diagnostics.matching import near_ids
 from diagnostics.systems import canonical_system
 from graph.snapshot import Snapshot, thaw
 
+from . import responses
 from .common import author, settings, store, v1
 from .errors import ApiError
 from .spec import Param, endpoint
@@ -30,7 +31,13 @@ def _system_id(snap: Snapshot, name: str) -> str:
 
 
 @endpoint(
-    v1, "GET", "/v1/systems", summary="Every system and its status", role="agent", tag="systems"
+    v1,
+    "GET",
+    "/v1/systems",
+    summary="Every system and its status",
+    role="agent",
+    tag="systems",
+    response=responses.SystemList,
 )
 def list_systems() -> Response:
     """Default, recorded and effective status (what diagnoses use) of every system."""
@@ -65,6 +72,7 @@ def list_systems() -> Response:
     role="agent",
     tag="systems",
     query=(Param("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),),
+    response=responses.SystemStatusHistory,
 )
 def get_system_status(system_id: str, query: dict[str, Any]) -> Response:
     """The latest record first; ``fresh`` tells whether diagnoses still trust it."""
@@ -85,6 +93,7 @@ def get_system_status(system_id: str, query: dict[str, Any]) -> Response:
     also=("monitor",),
     body="SystemStatusUpdate",
     tag="systems",
+    response=responses.SystemStatusBody,
 )
 def put_system_status(system_id: str, body: dict[str, Any]) -> Response:
     """Diagnoses use it at once; it counts as unknown once older than the

@@ -1,8 +1,16 @@
-"""Shared fixtures: a seeded store, the Flask app and client, the seed content."""
+"""Shared fixtures: a seeded store, the Flask app and client, the seed content.
+
+Also the hypothesis profiles. ``ci`` (the default) is derandomized: every run
+draws the same examples, so a red build is the code's doing, never the dice's,
+and a failure reproduces by running the test again. ``deep``
+(``HYPOTHESIS_PROFILE=deep``) draws fresh random examples, ten times as many
+(:func:`example_count`), for a hunt on demand.
+"""
 
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 
 from api import create_app
 from graph.model import GraphContent, diff
@@ -19,6 +28,19 @@ from graph.store import open_store
 from seed import default_seed_dir, load_seed_dir
 
 pytest_plugins = ["tests.shop_server"]  # the session's MariaDB (shop_mariadb)
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("deep", derandomize=False, max_examples=1000, print_blob=True)
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+DEEP_FACTOR = 10 if PROFILE == "deep" else 1
+
+
+def example_count(count: int) -> int:
+    """A property test's example count: as written in CI, ten times as many in
+    the ``deep`` profile (an explicit ``max_examples`` overrides a profile's)."""
+    return count * DEEP_FACTOR
+
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from graph.snapshot import thaw
@@ -219,6 +220,7 @@ def _race(base: str, edits: dict[str, dict[str, Any]], start: int) -> dict[str, 
     return results
 
 
+@pytest.mark.slow
 def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(store: SqliteStore) -> None:
     """Real concurrent requests against gunicorn (2 gevent workers)."""
     db, live = store.path, store  # the server opens the same file beside this connection
@@ -249,6 +251,7 @@ def test_two_seniors_from_the_same_revision_one_wins_nothing_lost(store: SqliteS
             assert sorted(authors) == ["alice (senior)", "bob (senior)"]
 
 
+@pytest.mark.slow
 def test_every_worker_serves_the_new_revision_and_big_bodies_get_413(store: SqliteStore) -> None:
     db, live = store.path, store  # the server opens the same file beside this connection
     senior = live.create_token("senior", "s")

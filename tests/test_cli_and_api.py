@@ -20,6 +20,7 @@ from .server import call, running_server
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_init_creates_once_then_is_a_noop(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -32,6 +33,7 @@ def test_init_creates_once_then_is_a_noop(
     assert SqliteStore(db).revision() == 1
 
 
+@pytest.mark.slow
 def test_token_create_prints_token_on_last_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -46,6 +48,7 @@ def test_token_create_prints_token_on_last_line(
     assert SqliteStore(db).verify_token(token) is None
 
 
+@pytest.mark.slow
 def test_lint_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lint"]) == 0
     broken = tmp_path / "seed"
@@ -59,6 +62,7 @@ def test_lint_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "causes.yaml:paste_format_error: tested_by: cause without checks" in out
 
 
+@pytest.mark.slow
 def test_import_export_and_revert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = tmp_path / "kg.db"
     main(["init", "--db", str(db)])
@@ -76,6 +80,7 @@ def test_import_export_and_revert(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "新加的一句客户说法" not in str(store.snapshot().node(symptoms[0]["id"])["phrases"])
 
 
+@pytest.mark.slow
 def test_import_refuses_a_graph_that_fails_lint(tmp_path: Path) -> None:
     db = tmp_path / "kg.db"
     main(["init", "--db", str(db)])
@@ -123,6 +128,7 @@ def test_node_with_neighbours(client: FlaskClient, store: SqliteStore) -> None:
     assert unknown.status_code == 404 and "error" in unknown.json
 
 
+@pytest.mark.slow
 def test_serve_runs_gunicorn_and_answers_healthz(tmp_path: Path) -> None:
     db = tmp_path / "kg.db"
     main(["init", "--db", str(db)])
@@ -144,6 +150,7 @@ def test_every_setting_is_documented_and_applied(
     assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
 
 
+@pytest.mark.slow
 def test_diagnose_on_the_command_line_keeps_the_shop_zone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

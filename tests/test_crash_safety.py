@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from graph.model import GraphContent
 from graph.sqlite import SqliteStore
 
@@ -46,6 +48,7 @@ CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_kill_mid_changeset_keeps_previous_revision(store: SqliteStore) -> None:
     before = store.content_at(1)
     proc = subprocess.Popen(

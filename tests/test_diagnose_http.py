@@ -163,6 +163,7 @@ def test_role_gates_the_money_moving_resolution(served: tuple[FlaskClient, dict[
     assert senior["allowed"] is True and senior["ready"] is True
 
 
+@pytest.mark.slow
 def test_cli_diagnose_prints_the_same_answer(
     served: tuple[FlaskClient, dict[str, str]],
     tmp_path: Path,
@@ -187,6 +188,7 @@ def test_cli_diagnose_prints_the_same_answer(
     assert "order.status" in err and "order.order_no" in err
 
 
+@pytest.mark.slow
 def test_store_is_untouched_by_diagnosis(served: tuple[FlaskClient, dict[str, str]]) -> None:
     client, _ = served
     before = client.get("/healthz").get_json()["graph_revision"]

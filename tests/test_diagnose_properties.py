@@ -13,14 +13,18 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.responses import DiagnoseAnswer
 from diagnostics.engine import RequestInvalid, UnknownSymptom, diagnose_body
 from graph.model import GraphContent
 from graph.snapshot import Snapshot, build_snapshot
 from schema import order_schema
 from web.examples import examples
+
+from .conftest import example_count
 
 _WORDS = st.sampled_from(
     [
@@ -110,7 +114,10 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(
+    max_examples=example_count(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(REQUESTS)
 def test_valid_requests_never_crash_and_probabilities_sum_to_one(
     snapshot: Snapshot, body: dict[str, Any]
@@ -128,9 +135,14 @@ def test_valid_requests_never_crash_and_probabilities_sum_to_one(
     assert answer["reply"]["text"].strip()
     assert "{{" not in answer["reply"]["text"] and "{%" not in answer["reply"]["text"]
     assert diagnose_body(snapshot, body).as_dict() == answer, "same input, same answer"
+    # The answer fits the model the OpenAPI document shows (the API adds similar_cases).
+    DiagnoseAnswer.model_validate({**answer, "similar_cases": []}, strict=True)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(
+    max_examples=example_count(150), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     st.one_of(
         JSON,
@@ -152,7 +164,10 @@ def test_arbitrary_json_is_answered_or_refused_by_field(snapshot: Snapshot, body
     assert "symptom" in answer and "reply" in answer
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(
+    max_examples=example_count(15), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(data=st.data())
 def test_the_answer_does_not_depend_on_the_order_the_store_returns_rows_in(
     seed_content: GraphContent, snapshot: Snapshot, data: st.DataObject

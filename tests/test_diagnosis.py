@@ -29,7 +29,7 @@ from diagnostics.symptom_model import symptom_model
 from graph.snapshot import Snapshot
 from schema import taxonomy
 
-from .conftest import CONTRACT_CASES, REPO
+from .conftest import CONTRACT_CASES, REPO, example_count
 
 CASES = REPO / "tests" / "cases"
 OWN = load_cases([CASES / "goods.yaml", CASES / "money.yaml", CASES / "vague.yaml"])
@@ -321,7 +321,7 @@ def test_a_learned_model_is_kept_until_the_counts_change(snapshot: Snapshot) -> 
     assert posterior(base, {}) == pytest.approx(base.prior)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=example_count(200), deadline=None)
 @given(
     text=st.text(max_size=40)
     | st.sampled_from(["卡密无效", "充值没到账", "refnd not recieved", "扣了两次钱", "", "  "])

@@ -35,7 +35,7 @@ from graph.lint import normalise_phrase
 from graph.snapshot import Snapshot
 from web.examples import examples
 
-from .conftest import REPO
+from .conftest import REPO, example_count
 from .test_diagnose_properties import _WORDS, ORDERS
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -65,7 +65,7 @@ def _spec(snapshot: Snapshot, message: str, order: dict[str, Any]) -> dict[str, 
     return {label: w / total for label, w in weights.items()}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=example_count(60), deadline=None)
 @given(message=_MESSAGES, order=ORDERS)
 def test_the_matcher_is_its_definition(
     snapshot: Snapshot, message: str, order: dict[str, Any]

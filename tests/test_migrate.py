@@ -106,6 +106,7 @@ def test_migration_there_and_back_loses_nothing(
     )
 
 
+@pytest.mark.slow
 def test_migration_refuses_a_store_that_is_not_empty(store: SqliteStore, tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     assert main(["init", "--db", str(other)]) == 0

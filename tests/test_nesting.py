@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from schema.problems import nesting_problem
 
+from .conftest import example_count
+
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=3))
 _BODIES = st.recursive(
     _SCALARS,
@@ -28,7 +30,7 @@ def _deepest(value: Any, depth: int = 0) -> int:
     return max([depth, *(_deepest(item, depth + 1) for item in items)])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=example_count(300), deadline=None)
 @given(body=st.dictionaries(st.text(max_size=2), _BODIES, max_size=3), limit=st.integers(1, 6))
 def test_a_body_is_too_deep_exactly_when_a_container_sits_limit_levels_down(
     body: dict[str, Any], limit: int

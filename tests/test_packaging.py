@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_plain_install_lints_the_shipped_seed(tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

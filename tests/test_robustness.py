@@ -22,6 +22,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from graph.lint import lint_content
 from graph.sqlite import SqliteStore
 from tests.server import REPO, call, running_server, start_server
@@ -59,6 +61,7 @@ def _check_history(store: SqliteStore, acked: list[tuple[int, str, str, str]]) -
         assert change.after["data"]["title"]["en"] == title and change.before is not None
 
 
+@pytest.mark.slow
 def test_load_diagnoses_and_edits_no_error_no_lost_edit(store: SqliteStore) -> None:
     db = store.path
     agent = store.create_token("agent", "load-agent")
@@ -122,6 +125,7 @@ def test_load_diagnoses_and_edits_no_error_no_lost_edit(store: SqliteStore) -> N
         assert snapshot.node(node_id)["title"]["en"] == expected, f"editor {i}'s last edit lost"
 
 
+@pytest.mark.slow
 def test_kill_9_during_edits_then_restart_keeps_every_acknowledged_edit(
     store: SqliteStore,
 ) -> None:
@@ -201,6 +205,7 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.slow
 def test_hostile_bodies_are_refused_never_a_crash(store: SqliteStore) -> None:
     token = store.create_token("senior", "hostile")
     before = store.revision()
@@ -218,6 +223,7 @@ def test_hostile_bodies_are_refused_never_a_crash(store: SqliteStore) -> None:
     assert store.revision() == before
 
 
+@pytest.mark.slow
 def test_cli_names_a_body_too_deep(tmp_path: Path, store: SqliteStore) -> None:
     case = tmp_path / "deep.json"
     case.write_text("[" * 50_000 + "]" * 50_000)

@@ -10,6 +10,8 @@ import pytest
 from graph.model import GraphContent
 from schema.validate import validate_edge, validate_node
 
+from .conftest import example_count
+
 
 def _node(content: GraphContent, node_id: str) -> dict[str, Any]:
     return copy.deepcopy(dict(content.nodes[node_id].data))
@@ -201,7 +203,7 @@ def test_the_fast_validator_agrees_with_the_python_one() -> None:
         },
     )
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=example_count(300), deadline=None)
     @given(bodies)
     def agree(body: dict[str, object]) -> None:
         assert fast.is_valid(body) == (not list(python.iter_errors(body)))

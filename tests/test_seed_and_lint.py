@@ -74,6 +74,7 @@ def _plain(directory: Path) -> dict[str, list[dict[str, object]]]:
     return out
 
 
+@pytest.mark.slow
 def test_yaml_round_trip_is_lossless(tmp_path: Path) -> None:
     content, problems = load_seed_dir(default_seed_dir())
     assert problems == []

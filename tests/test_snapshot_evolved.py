@@ -14,12 +14,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from graph.model import Edge, GraphContent, Node, diff
 from graph.snapshot import Snapshot, build_snapshot
 from graph.sqlite import SqliteStore
+
+from .conftest import example_count
 
 _STEP = st.tuples(
     st.sampled_from(["retitle", "drop_edge", "drop_node", "copy_node", "edge_weight"]),
@@ -62,7 +65,10 @@ def _rows(snapshot: Snapshot) -> tuple[list[Any], list[Any]]:
     return nodes, edges
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.slow
+@settings(
+    max_examples=example_count(12), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(edits=st.lists(_EDIT, min_size=1, max_size=4), revert=st.booleans())
 # A weight change on an edge that has no weight (a seed resolved_by edge): no
 # operation, no new revision. The old assertion called that a full read.

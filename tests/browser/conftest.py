@@ -25,7 +25,11 @@ HERE = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Skip every browser test, saying why, where chromium is missing."""
+    """Every browser test is slow (a server and a browser); skip them, saying why,
+    where chromium is missing."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.slow)
     if shutil.which(CHROMIUM) is not None:
         return
     reason = f"{CHROMIUM} is not installed (make test installs chromium and fonts-noto-cjk as root)"
