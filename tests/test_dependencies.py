@@ -31,8 +31,10 @@ TOOLS = {
     "google-re2-stubs",
     "types-pymysql",
     "import-linter",
+    "pytest-reverse",
 }
-"""Test-extra dependencies run as commands (make lint, make typecheck), never imported."""
+"""Test-extra dependencies run as commands (make lint, make typecheck), stubs, or pytest
+plugins (``pytest --reverse``), never imported."""
 
 
 def _name(requirement: str) -> str:
