@@ -105,3 +105,26 @@ def screenshot(page: Any, name: str) -> None:
     assert page.evaluate(NO_TOFU), "Chinese renders as tofu boxes: install fonts-noto-cjk"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+AXE = HERE / "vendor" / "axe.min.js"
+"""axe-core 4.14.1 (npm, MPL-2.0), vendored for the accessibility checks; never served."""
+
+
+def axe_problems(page: Any) -> list[str]:
+    """The serious and critical axe-core violations of ``page`` as it is now.
+
+    The script is evaluated through the DevTools protocol, which the pages'
+    Content-Security-Policy does not govern, so nothing about the pages changes.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found: list[dict[str, Any]] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {', '.join(v['nodes'][:3])}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
