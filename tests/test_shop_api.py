@@ -264,7 +264,7 @@ MESSAGES = {
     "DJ20261130A2": "我付过钱了，订单怎么还是待支付？",
     "DJ20261128A3": "前天买的 Steam 卡，兑换提示这个代码已被使用",
     "DJ20261130B1": "付了钱没收到卡密",
-    "DJ20261130C1": "点券代充下单一个小时了还没到账",
+    "DJ20261130C1": "王者荣耀点券充值付款一个小时了还没到账",
     "DJ-ODD-1": "查不到我的订单，麻烦看一下",
     "2611301000123456789": "Netflix 卡密输进去提示无效",
     "2611301100123456789": "原神充值付款了还没到账，UID 800123456",
@@ -348,6 +348,8 @@ def test_a_found_order_diagnoses_like_its_hand_built_twin(
     )
     assert twin.status_code == 200, twin.json
     assert "order_lookup" not in twin.json
+    # A message that leaves the symptom open would compare two questions, not two diagnoses.
+    assert twin.json["symptom"]["id"], twin.json["symptom"]
     assert essentials(looked_up) == essentials(twin.json)
 
 
