@@ -7,7 +7,11 @@ of the buyer's extra inputs (the account to top up); ``create_device``
 0 PC, 1 Android, 2 iOS, 3 iPad. Goods bought from an upstream shop at
 payment time leave the order unpaid when the upstream purchase fails, so
 "unpaid" here never proves the customer did not pay. Read from the shop's
-database, the row also carries its payment channel's ``pay_handle`` (``pay``).
+database, the row also carries its payment channel's ``pay_handle`` (``pay``)
+and its commodity's ``commodity_name``, ``commodity_delivery_way`` (0 automatic
+from the shop's cards, 1 manual or by a plugin) and ``commodity_shared_id`` (the
+upstream shop it is bought from, 对接; NULL for the shop's own stock). The
+order's own ``race`` is the variant the buyer chose (月卡, 年卡), not the name.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ from zoneinfo import ZoneInfo
 
 from .common import gateway_of, integer, key_lines, local_time, number, text
 
-__all__ = ["DEVICES", "SOLD_OUT", "order_facts"]
+__all__ = ["DELIVERY_WAYS", "DEVICES", "SOLD_OUT", "order_facts"]
 
 _log = logging.getLogger(__name__)
 
 DEVICES: Mapping[int, str] = {0: "pc", 1: "android", 2: "ios", 3: "ios"}
 SOLD_OUT = "抢走了商品"
+DELIVERY_WAYS: Mapping[int, tuple[str, str]] = {0: ("card_key", "auto"), 1: ("manual", "manual")}
+"""A commodity's ``delivery_way`` → the contract's product kind and delivery."""
 
 
 def _widget_account(widget: str) -> str | None:
@@ -69,8 +75,15 @@ def order_facts(row: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
     product: dict[str, Any] = {}
     if row.get("commodity_id") is not None:
         product["sku"] = text(row, "commodity_id")
-    if text(row, "race"):
-        product["name"] = text(row, "race")
+    name, race = text(row, "commodity_name"), text(row, "race")
+    if name or race:
+        product["name"] = f"{name}（{race}）" if name and race else name or race
+    way = integer(row, "commodity_delivery_way")
+    if (
+        way is not None and way in DELIVERY_WAYS
+    ):  # only a joined commodity row tells how it is delivered
+        product["kind"], product["delivery"] = DELIVERY_WAYS[way]
+        product["source"] = "own_stock" if row.get("commodity_shared_id") is None else "upstream"
     if product:
         facts["product"] = product
     payment: dict[str, Any] = {"paid_at": paid_at} if paid and paid_at else {}

@@ -84,13 +84,15 @@ DUJIAOKA = Statements(
 
 ACG_FAKA = Statements(
     by_number=(
-        "SELECT o.*, p.handle AS pay_handle, p.name AS pay_name, c.name AS commodity_name"
+        "SELECT o.*, p.handle AS pay_handle, p.name AS pay_name, c.name AS commodity_name,"
+        " c.delivery_way AS commodity_delivery_way, c.shared_id AS commodity_shared_id"
         " FROM {p}order o LEFT JOIN {p}pay p ON p.id = o.pay_id"
         " LEFT JOIN {p}commodity c ON c.id = o.commodity_id"
         " WHERE o.trade_no = %s LIMIT 1"
     ),
     by_contact=(
-        "SELECT o.*, p.handle AS pay_handle, p.name AS pay_name, c.name AS commodity_name"
+        "SELECT o.*, p.handle AS pay_handle, p.name AS pay_name, c.name AS commodity_name,"
+        " c.delivery_way AS commodity_delivery_way, c.shared_id AS commodity_shared_id"
         " FROM {p}order o LEFT JOIN {p}pay p ON p.id = o.pay_id"
         " LEFT JOIN {p}commodity c ON c.id = o.commodity_id"
         " WHERE o.contact = %s AND o.create_time >= %s"

@@ -133,6 +133,35 @@ def test_acg_faka_row_maps_to_order_facts() -> None:
     assert unpaid["status"] == "pending_payment" and "paid_at" not in unpaid
 
 
+def test_acg_faka_product_from_the_joined_commodity() -> None:
+    # A pasted order row carries no commodity: its race is all the name it has.
+    assert order_from_row("acg_faka", ACG_ROW)["product"] == {"sku": "12", "name": "月卡"}
+    joined = {
+        **ACG_ROW,
+        "commodity_name": "Netflix",
+        "commodity_delivery_way": 1,
+        "commodity_shared_id": 7,
+    }
+    assert _valid(order_from_row("acg_faka", joined))["product"] == {
+        "sku": "12",
+        "name": "Netflix（月卡）",
+        "kind": "manual",
+        "delivery": "manual",
+        "source": "upstream",
+    }
+    own = {**joined, "race": None, "commodity_delivery_way": "0", "commodity_shared_id": None}
+    assert _valid(order_from_row("acg_faka", own))["product"] == {
+        "sku": "12",
+        "name": "Netflix",
+        "kind": "card_key",
+        "delivery": "auto",
+        "source": "own_stock",
+    }
+    # A delivery way no release uses says nothing about delivery or stock.
+    odd = _valid(order_from_row("acg_faka", {**joined, "commodity_delivery_way": 9}))
+    assert odd["product"] == {"sku": "12", "name": "Netflix（月卡）"}
+
+
 def test_diagnose_accepts_a_shop_row(client: FlaskClient, tokens: dict[str, str]) -> None:
     headers = bearer(tokens["agent"])
     short = {**DUJIAOKA_ROW, "status": 6, "info": "库存可使用卡密不足，请联系管理员核查"}

@@ -85,6 +85,22 @@ def test_acg_faka_orders_with_emoji_contacts_and_odd_codes(acg: DatabaseSource) 
     assert odd["extra"]["status_code"] == 5
 
 
+def test_acg_faka_product_comes_from_its_commodity(acg: DatabaseSource) -> None:
+    """The name, delivery and upstream are the commodity's, not the order's ``race``."""
+    own = acg.lookup("2611301000123456789", None, NOW).order["product"]
+    assert own == {
+        "sku": "1",
+        "name": "Netflix 月卡",
+        "kind": "card_key",
+        "delivery": "auto",
+        "source": "own_stock",
+    }
+    manual = acg.lookup("2611301100123456789", None, NOW).order["product"]
+    assert (manual["kind"], manual["delivery"]) == ("manual", "manual")
+    upstream = acg.lookup("2611301200123456789", None, NOW).order["product"]
+    assert (upstream["name"], upstream["source"]) == ("对接 Apple 礼品卡", "upstream")
+
+
 def test_by_contact_when_the_number_is_wrong(acg: DatabaseSource, dujiaoka: DatabaseSource) -> None:
     found = acg.lookup("NOPE", "buyer😀@qq.com", NOW)
     assert (found.status, found.matched_by) == ("found", "contact")
