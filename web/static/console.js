@@ -94,7 +94,7 @@ const deadline = countdown ? Date.parse(countdown.dataset.deadline) : NaN;
 if (countdown && !Number.isNaN(deadline)) {
   const shown = document.createElement('b');
   shown.className = 'clock';
-  countdown.prepend(shown, ' ');
+  countdown.prepend(shown, ' · ');
   const tick = () => {
     const left = (deadline - Date.now()) / 1000;
     const late = left < 0;
