@@ -174,6 +174,7 @@ def console(who: TokenInfo) -> ResponseReturnValue:
                     author=token_author(who),
                     settings=settings(),
                     record=filed is None,
+                    agent_lang=page_lang(),
                 )
             except RequestInvalid as err:
                 problems = [f"{p.path}: {p.message}" for p in err.problems]

@@ -33,7 +33,10 @@ def _errors(page: Any) -> list[str]:
 
 def _diagnose_example(page: Any, case: str) -> None:
     page.select_option("#example", case)
+    accept = lambda dialog: dialog.accept()  # noqa: E731 - asked only when fields are filled
+    page.on("dialog", accept)
     page.click("#load-example")
+    page.remove_listener("dialog", accept)
     page.click("#diagnose")
     page.wait_for_selector("#answer")
 
@@ -71,7 +74,13 @@ def test_console_layout_is_accessible_in_both_languages(
     badge = page.locator("#priority")
     level = badge.inner_text().lower()
     assert badge.get_attribute("class") == f"badge prio-{level}"
-    assert page.locator("#countdown .clock").inner_text()
+    # ex-12 happened on 2026-11-20: its answer_by has passed, so the overdue state.
+    assert page.locator("#countdown").get_attribute("class") == "countdown overdue"
+    assert (
+        page.locator("#countdown .clock")
+        .inner_text()
+        .startswith("已超时 " if lang == "zh" else "overdue by ")
+    )
     # The steps come first, the automatic findings collapsed under them.
     steps = page.locator("#checks > li.todo")
     assert steps.count() >= 1
@@ -167,3 +176,32 @@ def test_order_number_and_words_to_a_copied_reply_over_plain_http(
             assert errors == []
         finally:
             context.close()
+
+
+def test_language_switch_keeps_the_answer_and_an_example_does_not_overwrite_silently(
+    login: Callable[[str], Any], store: SqliteStore
+) -> None:
+    page = login("agent")
+    _diagnose_example(page, "ex-12")
+    case_id = page.locator("#case-id").inner_text()
+    page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+    page.click("#lang-switch")
+    page.wait_for_selector("#answer")
+    assert page.locator("#diagnose").inner_text() == "Diagnose"
+    assert page.locator("#case-id").inner_text() == case_id
+    assert "recorded by agent" in page.locator("#recorded").inner_text()
+    assert page.locator("#checks > li.todo .step").first.inner_text() == "1"
+    assert [c.ref for c in store.records.cases(since="2000", until="9999")] == [case_id]
+
+    page.fill("#message", "客户刚发来的话")
+    page.select_option("#example", "ex-03")
+    asked: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    page.click("#load-example")
+    assert asked and "replaces" in asked[0]
+    assert page.input_value("#message") == "客户刚发来的话"

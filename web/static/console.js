@@ -81,12 +81,14 @@ document.addEventListener('keydown', (event) => {
 });
 
 // Priority: a live countdown to answer_by, and an overdue state once it passes.
-function clock(seconds) {
+function clock(seconds, days) {
   const s = Math.floor(seconds);
-  const h = Math.floor(s / 3600);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
   const m = Math.floor((s % 3600) / 60);
   const two = (n) => String(n).padStart(2, '0');
-  return h ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+  const time = h || d ? `${h}:${two(m)}:${two(s % 60)}` : `${m}:${two(s % 60)}`;
+  return d ? `${days.replace('{n}', d)} ${time}` : time;
 }
 
 const countdown = document.getElementById('countdown');
@@ -99,7 +101,7 @@ if (countdown && !Number.isNaN(deadline)) {
     const left = (deadline - Date.now()) / 1000;
     const late = left < 0;
     shown.textContent = (late ? countdown.dataset.overdue : countdown.dataset.left)
-      .replace('{time}', clock(Math.abs(left)));
+      .replace('{time}', clock(Math.abs(left), countdown.dataset.days));
     countdown.classList.toggle('overdue', late);
   };
   tick();
@@ -118,3 +120,22 @@ if (kept) {
   const { case: ref, y } = JSON.parse(kept);
   if (answer && (ref === answer.dataset.case || !ref)) window.scrollTo(0, y);
 }
+
+// Switching language keeps the answer: the same case and evidence, posted
+// again to the page in the other language (no second case is filed).
+const langSwitch = document.getElementById('lang-switch');
+if (work && langSwitch) {
+  langSwitch.addEventListener('click', (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(SCROLL_KEY, JSON.stringify({ case: answer.dataset.case, y: window.scrollY }));
+    work.action = langSwitch.getAttribute('href');
+    work.submit();
+  });
+}
+
+// Loading an example replaces the order and the words: ask before losing them.
+document.getElementById('example-form')?.addEventListener('submit', (event) => {
+  const filled = ['order-no', 'message', 'order', 'contact']
+    .some((id) => document.getElementById(id)?.value.trim());
+  if (filled && !window.confirm(event.currentTarget.dataset.confirm)) event.preventDefault();
+});
