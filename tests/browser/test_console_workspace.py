@@ -205,3 +205,19 @@ def test_language_switch_keeps_the_answer_and_an_example_does_not_overwrite_sile
     page.click("#load-example")
     assert asked and "replaces" in asked[0]
     assert page.input_value("#message") == "客户刚发来的话"
+
+
+def test_alt_n_moves_through_the_steps_still_to_do(login: Callable[[str], Any]) -> None:
+    page = login("agent")
+    _diagnose_example(page, "ex-12")
+    todo = page.locator("#checks > li.todo")
+    assert todo.count() >= 2
+    page.keyboard.press("Alt+KeyN")
+    assert page.evaluate("document.activeElement.closest('li')?.id") == todo.nth(0).get_attribute(
+        "id"
+    )
+    page.keyboard.press("Alt+KeyN")
+    assert page.evaluate("document.activeElement.closest('li')?.id") == todo.nth(1).get_attribute(
+        "id"
+    )
+    assert page.locator("#shortcuts kbd").count() == 6  # Ctrl+Enter, Alt+C, Alt+N
