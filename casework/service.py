@@ -214,10 +214,13 @@ def diagnose_case(
     author: str,
     settings: Settings,
     record: bool = True,
+    agent_lang: str = "zh",
 ) -> dict[str, Any]:
-    """Diagnose ``body`` with the team's records; file the case when ``record``."""
+    """Diagnose ``body`` with the team's records; file the case when ``record``.
+    ``agent_lang`` is the language the agent reads (titles, findings, steps):
+    the console passes its page's language; the reply keeps the customer's."""
     snapshot = store.snapshot()
-    answer = diagnose_body(snapshot, body, role, knowledge_of(store, settings))
+    answer = diagnose_body(snapshot, body, role, knowledge_of(store, settings), agent_lang)
     result = dict(answer.as_dict())
     result["similar_cases"] = _similar(store, snapshot, answer, settings, role)
     if record:

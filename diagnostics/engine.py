@@ -434,6 +434,7 @@ def diagnose_body(
     body: Any,
     role: str = "agent",
     knowledge: Knowledge | None = None,
+    agent_lang: str = "zh",
 ) -> Diagnosis:
     """Validate a raw request body (JSON or YAML, parsed) and diagnose it.
 
@@ -446,4 +447,4 @@ def diagnose_body(
     order, problems = order_of(body)
     if problems:
         raise RequestInvalid(problems)
-    return diagnose(snapshot, parse_request(body, order), role, knowledge)
+    return diagnose(snapshot, parse_request(body, order), role, knowledge, agent_lang=agent_lang)

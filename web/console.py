@@ -9,6 +9,7 @@ case, and the outcome form files the confirmed cause on the same case.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +32,8 @@ from .examples import example, examples
 from .i18n import page_lang, t
 
 __all__: list[str] = []
+
+log = logging.getLogger(__name__)
 
 SOURCES = ("facts", "dujiaoka", "acg_faka")
 ORDER_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
@@ -153,6 +156,7 @@ def console(who: TokenInfo) -> ResponseReturnValue:
     answer: dict[str, Any] | None = None
     problems: list[str] = []
     choices: list[tuple[str, str]] = []
+    meanings: dict[str, dict[str, str]] = {}
     if request.method == "POST":
         body, problems = _body(form, evidence)
         if not problems:
@@ -170,6 +174,7 @@ def console(who: TokenInfo) -> ResponseReturnValue:
                     author=token_author(who),
                     settings=settings(),
                     record=filed is None,
+                    agent_lang=page_lang(),
                 )
             except RequestInvalid as err:
                 problems = [f"{p.path}: {p.message}" for p in err.problems]
@@ -180,8 +185,10 @@ def console(who: TokenInfo) -> ResponseReturnValue:
         if answer is not None:
             form["case_id"] = str(answer.get("case_id") or form["case_id"])
             symptom = (answer.get("symptom") or {}).get("id")
+            snapshot = store().snapshot()
             if symptom:
-                choices = outcome_choices(store().snapshot(), symptom, page_lang())
+                choices = outcome_choices(snapshot, symptom, page_lang())
+            meanings = result_meanings(snapshot, answer.get("checks") or [], page_lang())
     return render_template(
         "console.html",
         form=form,
@@ -189,8 +196,30 @@ def console(who: TokenInfo) -> ResponseReturnValue:
         problems=problems,
         evidence=evidence,
         choices=choices,
+        meanings=meanings,
         examples=examples(),
     )
+
+
+def result_meanings(
+    snapshot: Snapshot, checks: list[dict[str, Any]], lang: str
+) -> dict[str, dict[str, str]]:
+    """What "fail" and "pass" mean for each step still to do, from the check's
+    ``findings`` in the graph, so its buttons say "发现异常：卡密已过期" rather
+    than a bare "anomaly". A finding written as a template (``{{ detail }}``
+    needs the automatic check's data) is no button label: that check keeps the
+    generic words, and the fallback is logged."""
+    meanings: dict[str, dict[str, str]] = {}
+    for check in checks:
+        if "step" not in check or check.get("escalates_to"):
+            continue
+        findings = snapshot.node(check["id"]).get("findings") or {}
+        texts = {r: str((findings.get(r) or {}).get(lang, "")) for r in ("fail", "pass")}
+        if all(text and "{" not in text for text in texts.values()):
+            meanings[check["id"]] = texts
+        else:
+            log.info("check %s: no plain findings for its buttons, generic words used", check["id"])
+    return meanings
 
 
 def _own_case(ref: str, author: str) -> CaseRecord | None:
