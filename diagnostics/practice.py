@@ -228,7 +228,8 @@ def telling_check(played: Board, guess: str, path: Sequence[str]) -> Telling | N
     """The check whose result differs most between the true cause and ``guess``.
 
     That is the explanation a wrong answer needs: which check, and what it
-    would have shown. Ties go to the cheaper check. None for a right answer,
+    would have shown. A separating check the trainee did comes first, then
+    the widest gap, then the cheaper check. None for a right answer,
     an unknown cause, or two causes no check separates by ``TELLING_GAP``.
     """
     model = played.diagnosis.model
@@ -243,12 +244,19 @@ def telling_check(played: Board, guess: str, path: Sequence[str]) -> Telling | N
     def gap(check: str) -> float:
         return abs(model.p_fail[check][t] - model.p_fail[check][g])
 
-    best = max(candidates, key=lambda c: (gap(c), -played.cards[c].minutes, c))
+    def done(check: str) -> bool:
+        return check in path or played.cards[check].done_by_system
+
+    # A separating check the trainee already did teaches most: its result was in front of them.
+    best = max(
+        candidates,
+        key=lambda c: (done(c) and gap(c) >= TELLING_GAP, gap(c), -played.cards[c].minutes, c),
+    )
     if gap(best) < TELLING_GAP:
         return None
     return Telling(
         check=best,
         p_true=float(model.p_fail[best][t]),
         p_guess=float(model.p_fail[best][g]),
-        done=best in path or played.cards[best].done_by_system,
+        done=done(best),
     )

@@ -347,3 +347,6 @@ def test_a_wrong_answer_names_the_check_that_tells_the_causes_apart(snapshot: Sn
     assert telling is not None and not telling.done
     assert abs(telling.p_true - telling.p_guess) >= 0.2
     assert telling_check(played, "paste_format_error", [telling.check]).done  # type: ignore[union-attr]
+    # A separating check the trainee did is the one to talk about.
+    did = telling_check(played, "paste_format_error", ["product_region_differs"])
+    assert did is not None and did.check == "product_region_differs" and did.done

@@ -16,8 +16,11 @@ def test_practise_a_case(login: Callable[[str], Any]) -> None:
     page.click("a[data-scenario=ex-02]")
     assert "cannot be redeemed in my country" in page.locator("#customer-words").inner_text()
     # A costly detour first, then the decisive check.
+    # Each pick posts the form: wait for the next page before the next pick.
     page.click("#open-checks button[data-check=check_redemption_record]")
+    page.wait_for_selector("#path li[data-check=check_redemption_record]")
     page.click("#open-checks button[data-check=product_region_differs]")
+    page.wait_for_selector("#path li[data-check=product_region_differs]")
     path = page.locator("#path > li")
     assert [li.get_attribute("data-check") for li in path.all()] == [
         "check_redemption_record",
@@ -28,6 +31,7 @@ def test_practise_a_case(login: Callable[[str], Any]) -> None:
     assert page.locator("#open-checks button[data-check=product_region_differs]").count() == 0
     page.select_option("#guess", "region_lock")
     page.click("#reveal")
+    page.wait_for_selector("#verdict-line")
     assert page.locator("#verdict-line").inner_text() == "判断正确"
     assert page.locator("#why").count() == 0  # a right answer needs no explanation
     assert page.locator("#path li[data-check=product_region_differs] .found").count() == 1
@@ -48,10 +52,13 @@ def test_elapsed_time_is_the_sum_of_the_checks_done(login: Callable[[str], Any])
     page = login("agent")
     page.goto("/practice/ex-02")
     picked = []
-    for _ in range(3):
+    for done in range(1, 4):
         button = page.locator("#open-checks button").first
         picked.append(_minutes(button.locator("small").inner_text()))
         button.click()
+        page.wait_for_function(
+            "n => document.querySelectorAll('#path > li[data-check]').length === n", arg=done
+        )
     assert page.locator("#path > li").count() == 3
     assert float(page.locator("#minutes").inner_text()) == sum(picked)
     assert "3" in page.locator("#minutes + .muted").inner_text()  # says how it is counted
@@ -62,6 +69,7 @@ def test_a_wrong_answer_is_explained(login: Callable[[str], Any]) -> None:
     page.goto("/practice/ex-02")  # the true cause is region_lock
     page.select_option("#guess", "paste_format_error")
     page.click("#reveal")
+    page.wait_for_selector("#verdict-line")
     assert page.locator("#verdict-line").inner_text() == "判断有误"
     why = page.locator("#telling")
     check = why.get_attribute("data-check")
@@ -77,6 +85,7 @@ def test_system_mode_credits_the_automatic_check(login: Callable[[str], Any]) ->
     assert page.locator("#system-checks").count() == 1
     page.select_option("#guess", "paste_format_error")
     page.click("#reveal")
+    page.wait_for_selector("#engine-minutes")
     engine = page.locator("#engine-minutes").inner_text()
     assert "系统自动检查已找到" in engine and "未找到" not in engine
     assert "粘贴" in engine  # names the check that found it
@@ -103,10 +112,11 @@ def test_practice_pages_pass_axe_without_console_errors(
     screenshot(page, f"practice-list-{lang}-{width}")
     page.goto(f"/practice/ex-02?lang={lang}")
     page.click("#open-checks button[data-check=product_region_differs]")
+    page.wait_for_selector("#path li[data-check=product_region_differs]")
     assert axe_problems(page) == []
     page.select_option("#guess", "paste_format_error")
     page.click("#reveal")
-    assert page.locator("#why").is_visible()
+    page.wait_for_selector("#why")
     assert axe_problems(page) == []
     screenshot(page, f"practice-{lang}-{width}")
     assert problems == []

@@ -11,6 +11,8 @@
   const fills = { symptom: '#fde2e1', cause: '#fff0c7', check: '#dcf1fa', resolution: '#dff3df' };
   const borders = { symptom: '#b3261e', cause: '#8a5a00', check: '#0b6e8e', resolution: '#2e7d32' };
   const FONT = 15;
+  // Chinese wraps between any two characters; English only between words.
+  const wrapAt = document.documentElement.lang.startsWith('zh') ? 'anywhere' : 'whitespace';
   const WRAP = 210;
   const family = '"Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif';
   const box = document.getElementById('graph');
@@ -29,7 +31,8 @@
   }
   function size(text) {
     const widest = Math.max(...text.split('\n').map((l) => measure.measureText(l).width));
-    return { w: Math.min(WRAP, widest) + 20, h: lines(text) * FONT * 1.3 + 16 };
+    // A margin for the drawn font being a little wider than the measured one.
+    return { w: Math.min(WRAP, widest * 1.08) + 24, h: lines(text) * FONT * 1.3 + 20 };
   }
 
   function show(id) {
@@ -100,7 +103,7 @@
       style: [
         { selector: 'node', style: {
           'label': 'data(label)', 'shape': 'round-rectangle', 'width': 'data(w)', 'height': 'data(h)',
-          'font-size': FONT, 'text-wrap': 'wrap', 'text-max-width': WRAP, 'text-overflow-wrap': 'anywhere', 'line-height': 1.3,
+          'font-size': FONT, 'text-wrap': 'wrap', 'text-max-width': WRAP, 'text-overflow-wrap': wrapAt, 'line-height': 1.3,
           'text-valign': 'center', 'text-halign': 'center', 'color': '#111', 'border-width': 2,
           'font-family': family } },
         ...Object.keys(fills).map((kind) => ({ selector: `node[kind = "${kind}"]`,
