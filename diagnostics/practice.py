@@ -28,7 +28,10 @@ from .evaluation import CheckOutcome
 from .knowledge import Knowledge
 from .ordering import Step, expected_cost, greedy_order
 
-__all__ = ["Board", "Card", "Scenario", "Score", "board", "score"]
+__all__ = ["Board", "Card", "Scenario", "Score", "Telling", "board", "score", "telling_check"]
+
+TELLING_GAP = 0.2
+"""A check tells two causes apart when its fail chances under them differ at least this much."""
 
 
 @dataclass(frozen=True)
@@ -205,4 +208,55 @@ def score(played: Board, path: Sequence[str]) -> Score:
         expected=expected_cost(answer.model, weights, steps(finished)),
         engine_expected=expected_cost(answer.model, weights, steps(played.engine_path)),
         system_found=any(c.finds for c in played.system_cards),
+    )
+
+
+@dataclass(frozen=True)
+class Telling:
+    """The check that would have told the true cause from a wrong answer."""
+
+    check: str
+    p_true: float
+    """Chance the check fails when the true cause is behind the case."""
+    p_guess: float
+    """Chance it fails under the cause the trainee named."""
+    done: bool
+    """Whether the trainee did this check in the round."""
+
+
+def telling_check(played: Board, guess: str, path: Sequence[str]) -> Telling | None:
+    """The check whose result differs most between the true cause and ``guess``.
+
+    That is the explanation a wrong answer needs: which check, and what it
+    would have shown. A separating check the trainee did comes first, then
+    the widest gap, then the cheaper check. None for a right answer,
+    an unknown cause, or two causes no check separates by ``TELLING_GAP``.
+    """
+    model = played.diagnosis.model
+    truth = played.scenario.cause
+    if model is None or guess == truth or guess not in model.causes:
+        return None
+    t, g = model.causes.index(truth), model.causes.index(guess)
+    candidates = [c for c in played.cards if c in model.p_fail]
+    if not candidates:
+        return None
+
+    def gap(check: str) -> float:
+        return abs(model.p_fail[check][t] - model.p_fail[check][g])
+
+    def done(check: str) -> bool:
+        return check in path or played.cards[check].done_by_system
+
+    # A separating check the trainee already did teaches most: its result was in front of them.
+    best = max(
+        candidates,
+        key=lambda c: (done(c) and gap(c) >= TELLING_GAP, gap(c), -played.cards[c].minutes, c),
+    )
+    if gap(best) < TELLING_GAP:
+        return None
+    return Telling(
+        check=best,
+        p_true=float(model.p_fail[best][t]),
+        p_guess=float(model.p_fail[best][g]),
+        done=done(best),
     )

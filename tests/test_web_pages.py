@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from api import create_app
 from diagnostics.knowledge import Knowledge
-from diagnostics.practice import Scenario, board, score
+from diagnostics.practice import Scenario, board, score, telling_check
 from graph.snapshot import Snapshot, thaw
 from graph.sqlite import SqliteStore
 from web.examples import examples
@@ -337,3 +337,16 @@ def test_a_senior_accepts_cleaned_words_from_the_candidate_page(store: SqliteSto
     corpus = store.snapshot().node("corpus_card_key_invalid")
     assert {"text": cleaned, "lang": "zh", "source": f"case: {case.ref}"} in corpus["utterances"]
     assert "W20261201999" not in str(corpus)
+
+
+def test_a_wrong_answer_names_the_check_that_tells_the_causes_apart(snapshot: Snapshot) -> None:
+    played = board(snapshot, _scenario("ex-02"), Knowledge(), by_hand=True)  # region_lock
+    assert telling_check(played, "region_lock", []) is None  # right: nothing to explain
+    assert telling_check(played, "no_such_cause", []) is None
+    telling = telling_check(played, "paste_format_error", [])
+    assert telling is not None and not telling.done
+    assert abs(telling.p_true - telling.p_guess) >= 0.2
+    assert telling_check(played, "paste_format_error", [telling.check]).done  # type: ignore[union-attr]
+    # A separating check the trainee did is the one to talk about.
+    did = telling_check(played, "paste_format_error", ["product_region_differs"])
+    assert did is not None and did.check == "product_region_differs" and did.done

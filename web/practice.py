@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from appstate import settings, store
 from casework import knowledge_of
-from diagnostics.practice import Board, Scenario, board, score
+from diagnostics.practice import Board, Scenario, board, score, telling_check
 from graph.errors import NotFound
 from graph.records import now_text
 from graph.store import TokenInfo
@@ -101,6 +101,10 @@ def practice(who: TokenInfo, scenario_id: str) -> ResponseReturnValue:
     guess = request.form.get("guess", "")
     revealed = guess in dict(played.causes)
     result = score(played, path)
+    # Every check picked costs its minutes, also after the one that would have found
+    # the cause: the trainee does not know that until naming it.
+    spent = sum(played.cards[c].minutes for c in path if not played.cards[c].done_by_system)
+    telling = telling_check(played, guess, path) if revealed else None
     return render_template(
         "practice.html",
         played=played,
@@ -109,5 +113,9 @@ def practice(who: TokenInfo, scenario_id: str) -> ResponseReturnValue:
         score=result,
         guess=guess if revealed else "",
         revealed=revealed,
+        spent=spent,
+        telling=telling,
+        titles=dict(played.causes),
+        system_finds=[c for c in played.system_cards if c.finds],
         order=played.scenario.request.get("order"),
     )

@@ -9,24 +9,27 @@ only draws and shows them, always as text, never as HTML.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
 from appstate import settings, store
 from casework import knowledge_of
 from diagnostics.browse import paths
 from graph.errors import NotFound
-from graph.snapshot import Snapshot
+from graph.snapshot import Snapshot, thaw
 from graph.store import TokenInfo
 
 from .blueprint import page_role, pages
 from .i18n import page_lang, t
 
-__all__ = ["graph_elements"]
+__all__ = ["chosen_cause", "graph_elements", "outline"]
+
+logger = logging.getLogger(__name__)
 
 
 def _corpus(utterances: dict[str, Any]) -> str:
@@ -61,10 +64,38 @@ def _sections(*pairs: tuple[str, Any]) -> list[dict[str, Any]]:
     return [{"label": label, "body": body} for label, body in pairs if body not in ("", [], None)]
 
 
-def graph_elements(tree: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """Cytoscape nodes and edges of a ``paths`` tree, each node with its panel.
+def _meaning(check: Mapping[str, Any], outcome: str, lang: str) -> str:
+    """What ``outcome`` (pass or fail) of a check means for the cause it tests.
 
-    A check shared by two causes is one node with two edges, as in the graph.
+    The link's own ``meaning`` when it has one, else the check's finding text
+    (a check with one linked cause needs no separate meaning). Template
+    variables show as 【name】: they are filled per order.
+    """
+    meaning = check.get("meaning") or {}
+    text = _template(meaning.get(outcome), lang) if isinstance(meaning, Mapping) else ""
+    return text or _template((check.get("findings") or {}).get(outcome), lang)
+
+
+def chosen_cause(tree: Mapping[str, Any], wanted: str | None) -> Mapping[str, Any] | None:
+    """The cause the page draws: ``wanted`` when it is one, else the likeliest."""
+    causes = list(tree["causes"])
+    found = next((c for c in causes if c["id"] == wanted), None)
+    if wanted and found is None:
+        logger.info(
+            "training: %s is not a cause of %s; showing the first", wanted, tree["symptom"]["id"]
+        )
+    return found or (causes[0] if causes else None)
+
+
+def graph_elements(
+    tree: Mapping[str, Any], lang: str, cause_id: str | None = None
+) -> dict[str, Any]:
+    """Cytoscape nodes and edges of one cause path of a ``paths`` tree.
+
+    One path at a time (symptom → cause → its checks → its resolutions) keeps
+    the drawing small enough to read at fit; the page lists the other causes
+    to switch to. Each ``tested_by`` edge carries what a failed check means
+    for this cause, which the check node also shows.
     """
     symptom = tree["symptom"]
     nodes: dict[str, dict[str, Any]] = {}
@@ -86,57 +117,96 @@ def graph_elements(tree: Mapping[str, Any], lang: str) -> dict[str, Any]:
             (t("ask_customer"), _text(symptom.get("clarify"), lang)),
         ),
     )
-    for cause in tree["causes"]:
-        share = f"{cause['learned_prior']:.0%}"
+    cause = chosen_cause(tree, cause_id)
+    if cause is None:
+        return {"nodes": list(nodes.values()), "edges": edges}
+    share = f"{cause['learned_prior']:.0%}"
+    add(
+        cause["id"],
+        "cause",
+        cause["title"],
+        _sections(
+            (t("share"), f"{share} ({t('confirmed_cases')}: {cause['confirmed_cases']})"),
+            (t("what_it_is"), _text(cause["description"], lang)),
+            (t("tell_customer"), _template(cause["customer_explanation"], lang)),
+        ),
+    )
+    edges.append(
+        {"source": symptom["id"], "target": cause["id"], "kind": "caused_by", "label": share}
+    )
+    for check in cause["checks"]:
+        minutes = float(check["cost_minutes"] or 0)
+        mode = f"{t('mode_' + str(check['mode']))} · ~{minutes:g} min"
+        fail = _meaning(check, "fail", lang)
+        passed = _meaning(check, "pass", lang)
         add(
-            cause["id"],
-            "cause",
-            cause["title"],
+            check["id"],
+            "check",
+            check["title"],
             _sections(
-                (t("share"), f"{share} ({t('confirmed_cases')}: {cause['confirmed_cases']})"),
-                (t("what_it_is"), _text(cause["description"], lang)),
-                (t("tell_customer"), _template(cause["customer_explanation"], lang)),
+                (t("mode"), mode),
+                (t("fail_means"), fail),
+                (t("pass_means"), passed),
+                (t("how_to_check"), _text(check["instructions"], lang)),
+                (t("condition"), check.get("condition") or ""),
+                (t("escalates_to"), check.get("escalates_to") or ""),
             ),
         )
-        edges.append({"source": symptom["id"], "target": cause["id"], "kind": "caused_by"})
-        for check in cause["checks"]:
-            meaning = check.get("meaning") or {}
-            minutes = float(check["cost_minutes"] or 0)
-            mode = f"{t('mode_' + str(check['mode']))} · ~{minutes:g} min"
-            add(
-                check["id"],
-                "check",
-                check["title"],
-                _sections(
-                    (t("mode"), mode),
-                    (t("how_to_check"), _text(check["instructions"], lang)),
-                    (t("condition"), check.get("condition") or ""),
-                    (t("escalates_to"), check.get("escalates_to") or ""),
-                ),
-            )
-            fail = _text(meaning.get("fail"), lang) if isinstance(meaning, Mapping) else ""
-            edges.append(
-                {
-                    "source": cause["id"],
-                    "target": check["id"],
-                    "kind": "tested_by",
-                    "label": f"{check['p_fail']:.0%}",
-                    "title": fail,
-                }
-            )
-        for fix in cause["resolutions"]:
-            add(
-                fix["id"],
-                "resolution",
-                fix["title"],
-                _sections(
-                    (t("steps"), _lines(fix["steps"], lang)),
-                    (t("tell_customer"), _template(fix["customer_reply"], lang)),
-                    (t("min_role"), t("role_" + str(fix["min_role"]))),
-                ),
-            )
-            edges.append({"source": cause["id"], "target": fix["id"], "kind": "resolved_by"})
+        nodes[check["id"]]["meaning"] = fail
+        edges.append(
+            {
+                "source": cause["id"],
+                "target": check["id"],
+                "kind": "tested_by",
+                "label": f"{check['p_fail']:.0%}",
+                "meaning": fail,
+            }
+        )
+    for fix in cause["resolutions"]:
+        add(
+            fix["id"],
+            "resolution",
+            fix["title"],
+            _sections(
+                (t("steps"), _lines(fix["steps"], lang)),
+                (t("tell_customer"), _template(fix["customer_reply"], lang)),
+                (t("min_role"), t("role_" + str(fix["min_role"]))),
+            ),
+        )
+        edges.append({"source": cause["id"], "target": fix["id"], "kind": "resolved_by"})
     return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def outline(tree: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Every cause path as text, for keyboard users, screen readers and phones.
+
+    The same tree as the drawing (all causes, not only the drawn one), with
+    each check's minutes and what its failing or passing means for the cause.
+    """
+    return [
+        {
+            "id": cause["id"],
+            "title": _text(cause["title"], lang),
+            "share": f"{cause['learned_prior']:.0%}",
+            "checks": [
+                {
+                    "id": check["id"],
+                    "title": _text(check["title"], lang),
+                    "mode": t("mode_" + str(check["mode"])),
+                    "minutes": f"{float(check['cost_minutes'] or 0):g}",
+                    "p_fail": f"{check['p_fail']:.0%}",
+                    "fail": _meaning(check, "fail", lang),
+                    "pass": _meaning(check, "pass", lang),
+                }
+                for check in cause["checks"]
+            ],
+            "resolutions": [
+                {"id": fix["id"], "title": _text(fix["title"], lang)}
+                for fix in cause["resolutions"]
+            ],
+        }
+        for cause in tree["causes"]
+    ]
 
 
 def _symptoms(snapshot: Snapshot, lang: str) -> list[dict[str, str]]:
@@ -169,11 +239,17 @@ def training_graph(who: TokenInfo, symptom: str) -> ResponseReturnValue:
         raise NotFound(t("no_symptom").format(id=symptom))
     knowledge = knowledge_of(source, settings())
     tree = paths(snapshot, symptom, knowledge.confirmed.get(symptom), knowledge.prior_weight)
+    for each in tree["causes"]:  # a check's own findings, where its link has no meaning
+        for check in each["checks"]:
+            check["findings"] = thaw(snapshot.node(check["id"]).get("findings"))
     lang = page_lang()
+    cause = chosen_cause(tree, request.args.get("cause"))
     return render_template(
         "training_graph.html",
         tree=tree,
-        elements=graph_elements(tree, lang),
+        cause=cause["id"] if cause else "",
+        elements=graph_elements(tree, lang, cause["id"] if cause else None),
+        outline=outline(tree, lang),
         symptoms=_symptoms(snapshot, lang),
         title=snapshot.title(symptom, lang),
     )
