@@ -233,6 +233,7 @@ def test_a_senior_links_and_unlinks_through_the_gate(store: SqliteStore) -> None
             "action": "unlink",
             "source": "paste_format_error",
             "target": only[0],
+            "confirm": "yes",
         },
         follow_redirects=True,
     )
@@ -246,6 +247,7 @@ def test_a_senior_links_and_unlinks_through_the_gate(store: SqliteStore) -> None
             "action": "unlink",
             "source": "region_lock",
             "target": "key_paste_noise",
+            "confirm": "yes",
         },
         follow_redirects=True,
     )
@@ -254,7 +256,12 @@ def test_a_senior_links_and_unlinks_through_the_gate(store: SqliteStore) -> None
 
     stale = client.post(
         edges,
-        data={"revision": str(revision), "action": "unlink", "target": "key_paste_noise"},
+        data={
+            "revision": str(revision),
+            "action": "unlink",
+            "target": "key_paste_noise",
+            "confirm": "yes",
+        },
         follow_redirects=True,
     )
     assert f"expected revision {revision}" in stale.get_data(as_text=True)
@@ -274,7 +281,10 @@ def test_bad_edge_yaml_is_named_not_a_crash(store: SqliteStore) -> None:
         },
         follow_redirects=True,
     )
-    assert page.status_code == 200 and "not valid YAML" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and "not valid YAML" in html
+    # The draft is kept: the link form shows what was typed, at the field.
+    assert "p_fail: [unclosed</textarea>" in html and 'value="key_paste_noise"' in html
 
 
 def test_every_node_type_has_a_page_label() -> None:
@@ -337,3 +347,101 @@ def test_a_senior_accepts_cleaned_words_from_the_candidate_page(store: SqliteSto
     corpus = store.snapshot().node("corpus_card_key_invalid")
     assert {"text": cleaned, "lang": "zh", "source": f"case: {case.ref}"} in corpus["utterances"]
     assert "W20261201999" not in str(corpus)
+
+
+def test_a_mistyped_number_keeps_its_field_and_the_draft(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    page = client.post(
+        "/edit/card_key_invalid",
+        data={
+            "revision": str(revision),
+            "action": "save",
+            "f.title.zh": "卡密无效（草稿）",
+            "f.service_level.resolve_minutes": "12o",
+        },
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    field = html.split('data-field="service_level.resolve_minutes"')[1].split("</fieldset>")[0]
+    assert 'value="12o"' in field and "不是数字" in field and "解决时限" in field
+    assert "卡密无效（草稿）</textarea>" in html  # the other typed text is kept too
+    assert store.revision() == revision
+
+
+def test_fields_have_labels_help_and_template_variables(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    html = client.get("/edit/card_key_invalid?lang=en").get_data(as_text=True)
+    assert "What customers say" in html and "One per line" in html
+    resolution = _first_fix(store, "paste_format_error")
+    html = client.get(f"/edit/{resolution}?lang=en").get_data(as_text=True)
+    reply = html.split('data-field="reply"')[1].split("</fieldset>")[0]
+    assert "Variables you may use" in reply and "{{ order_no }}" in reply
+
+
+def test_unlink_asks_for_confirmation_first(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    form = {
+        "revision": str(revision),
+        "action": "unlink",
+        "type": "tested_by",
+        "source": "region_lock",
+        "target": "key_paste_noise",
+    }
+    client.post(
+        "/edit/region_lock/edges",
+        data={**form, "action": "link", "data": "p_fail: 0.2"},
+    )
+    form["revision"] = str(revision + 1)
+    asked = client.post("/edit/region_lock/edges", data=form)
+    assert asked.status_code == 200 and 'id="confirm-unlink"' in asked.get_data(as_text=True)
+    assert store.revision() == revision + 1  # nothing written yet
+    done = client.post("/edit/region_lock/edges", data={**form, "confirm": "yes"})
+    assert done.status_code == 302 and store.revision() == revision + 2
+
+
+def _edit_title(store: SqliteStore, client: FlaskClient, title: str) -> None:
+    revision = store.revision()
+    client.post(
+        "/edit/card_key_invalid",
+        data={"revision": str(revision), "action": "save", "f.title.zh": title},
+    )
+    assert store.revision() == revision + 1
+
+
+def test_revert_previews_the_changes_and_needs_a_reason(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    start = store.revision()
+    old_title = store.snapshot().title("card_key_invalid", "zh")
+    _edit_title(store, client, "卡密无效（改过）")
+    preview = client.get(f"/history/{start}/revert")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and store.revision() == start + 1
+    row = html.split('data-field="title.zh"')[1].split("</tr>")[0]
+    assert "卡密无效（改过）" in row and old_title in row  # before (now) and after (reverted)
+    assert "@@" not in html
+
+    form = {"revision": str(start + 1), "to_revision": str(start), "message": "  "}
+    refused = client.post("/revert", data=form)
+    assert refused.status_code == 400 and "请填写恢复的原因" in refused.get_data(as_text=True)
+    assert store.revision() == start + 1
+
+    done = client.post("/revert", data={**form, "message": "改错了"})
+    assert done.status_code == 302 and store.revision() == start + 2
+    assert store.snapshot().title("card_key_invalid", "zh") == old_title
+    assert store.history(limit=1)[0].message == "改错了"
+
+
+def test_a_long_revision_is_paginated_with_per_field_rows(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    total = len(store.changes(1))
+    assert total > 50
+    first = client.get("/history/1").get_data(as_text=True)
+    assert first.count('<section class="change') == 50
+    assert 'id="next-page"' in first and 'id="prev-page"' not in first
+    last_page = -(-total // 50)
+    last = client.get(f"/history/1?page={last_page}").get_data(as_text=True)
+    assert last.count('<section class="change') == total - 50 * (last_page - 1)
+    assert 'id="prev-page"' in last and 'id="next-page"' not in last
+    assert 'class="field-diff"' in first and "@@" not in first
