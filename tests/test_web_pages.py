@@ -3,6 +3,7 @@ the editor's field mapping and practice scoring."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -445,3 +446,23 @@ def test_a_long_revision_is_paginated_with_per_field_rows(store: SqliteStore) ->
     assert last.count('<section class="change') == total - 50 * (last_page - 1)
     assert 'id="prev-page"' in last and 'id="next-page"' not in last
     assert 'class="field-diff"' in first and "@@" not in first
+
+
+def test_a_cel_error_is_shown_at_its_field_in_the_pages_language(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    cel = str(store.snapshot().node("card_key_invalid")["fits_order"])
+    assert "order.product.kind" in cel
+    form = {
+        "revision": str(store.revision()),
+        "action": "save",
+        "f.fits_order": cel.replace("order.product.kind", "order.product.kindd"),
+    }
+    for lang, words in (
+        ("zh", "没有字段 'kindd'（是不是 kind？）"),
+        ("en", "has no field 'kindd'"),
+    ):
+        page = client.post(f"/edit/card_key_invalid?lang={lang}", data=form)
+        field = html.unescape(page.get_data(as_text=True)).split('data-field="fits_order"')[1]
+        field = field.split("</fieldset>")[0]
+        assert page.status_code == 400 and words in field, field
+        assert "order.product.kindd" in field  # the typed draft stays in the input

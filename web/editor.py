@@ -11,6 +11,7 @@ is written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -98,14 +99,48 @@ def _node_findings(snapshot: Snapshot, node_id: str) -> list[Finding]:
     return [f for f in snapshot_findings(snapshot) if f.where == node_id]
 
 
+_WHY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^(?P<where>\S+) has no field (?P<field>'[^']+')"
+            r"(?: \(did you mean (?P<hint>\S+)\?\))?$"
+        ),
+        "why_no_field",
+    ),
+    (
+        re.compile(r"^unknown variable (?P<name>'[^']+') \(use one of (?P<known>[^)]*)\)$"),
+        "why_unknown_variable",
+    ),
+    (re.compile(r"^unknown function (?P<name>'[^']+')$"), "why_unknown_function"),
+    (re.compile(r"^CEL does not compile: (?P<detail>.*)$", re.S), "why_not_compile"),
+    (re.compile(r"^(?P<where>\S+) is not a list$"), "why_not_list"),
+    (re.compile(r"^required field is missing$"), "why_required"),
+)
+"""The engine's CEL and schema reasons the editor says in the page's language; any
+other reason is shown as the engine wrote it (names and code stay untranslated)."""
+
+
+def _say(why: str) -> str:
+    """``why`` in the page's language where its shape is known."""
+    for pattern, key in _WHY:
+        if match := pattern.match(why):
+            parts = {k: v or "" for k, v in match.groupdict().items()}
+            text = t(key).format(**parts)
+            return text + (
+                t("why_did_you_mean").format(hint=parts["hint"]) if parts.get("hint") else ""
+            )
+    return why
+
+
 def _field_problems(findings: Sequence[Finding], node_id: str) -> dict[str, list[str]]:
-    """Findings by the form field they name (``phrases.zh[0]`` belongs to ``phrases``)."""
+    """Findings by the form field they name (``phrases.zh[0]`` belongs to ``phrases``),
+    in the page's language where it can be mapped."""
     by_field: dict[str, list[str]] = {}
     for finding in findings:
         if finding.where != node_id:
             continue
         key = finding.what.split("[")[0]
-        by_field.setdefault(key, []).append(finding.why)
+        by_field.setdefault(key, []).append(_say(finding.why))
     return by_field
 
 
