@@ -78,7 +78,9 @@ def test_form_posts_without_csrf_token_are_refused(store: SqliteStore) -> None:
         ("GET", "/edit/card_key_invalid"),
         ("POST", "/edit/card_key_invalid"),
         ("POST", "/edit/card_key_invalid/edges"),
+        ("POST", "/edit/card_key_invalid/delete"),
         ("GET", "/history"),
+        ("GET", "/history/1/revert"),
         ("GET", "/history/1"),
         ("POST", "/revert"),
     ],
@@ -86,7 +88,14 @@ def test_form_posts_without_csrf_token_are_refused(store: SqliteStore) -> None:
 def test_an_agent_is_refused_every_editor_page(store: SqliteStore, method: str, url: str) -> None:
     client = _client(store, "agent")
     revision = store.revision()
-    data = {"revision": str(revision), "f.title.zh": "x", "action": "unlink", "to_revision": "1"}
+    data = {
+        "revision": str(revision),
+        "f.title.zh": "x",
+        "action": "unlink",
+        "to_revision": "1",
+        "message": "x",
+        "confirm": "yes",
+    }
     response = client.open(url, method=method, data=data, headers={"Accept": "text/html"})
     assert response.status_code == 403
     assert response.content_type.startswith("text/html")
@@ -466,3 +475,28 @@ def test_a_cel_error_is_shown_at_its_field_in_the_pages_language(store: SqliteSt
         field = field.split("</fieldset>")[0]
         assert page.status_code == 400 and words in field, field
         assert "order.product.kindd" in field  # the typed draft stays in the input
+
+
+def test_deleting_a_node_asks_first_and_takes_its_links(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    node = "corpus_coupon_problem"
+    asked = client.post(f"/edit/{node}/delete", data={})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="confirm-delete"' in page
+    assert 'id="delete-edges"' in page and store.revision() == revision
+    done = client.post(
+        f"/edit/{node}/delete",
+        data={"confirm": "yes", "revision": str(revision), "message": "语料并入别处"},
+    )
+    assert done.status_code == 302 and store.revision() == revision + 1
+    assert not store.snapshot().has_node(node)
+    # The gate still decides: a cause's only resolution cannot go.
+    only = [r for r, _ in store.snapshot().out_edges("paste_format_error", "resolved_by")]
+    refused = client.post(
+        f"/edit/{only[0]}/delete",
+        data={"confirm": "yes", "revision": str(revision + 1)},
+        follow_redirects=True,
+    )
+    assert "改动被拒绝" in refused.get_data(as_text=True)
+    assert store.revision() == revision + 1 and store.snapshot().has_node(only[0])

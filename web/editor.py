@@ -354,6 +354,48 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
     return redirect(url_for("pages.edit_node", node_id=node_id))
 
 
+@pages.post("/edit/<node_id>/delete")
+@page_role("senior")
+def delete_node(who: TokenInfo, node_id: str) -> ResponseReturnValue:
+    """Delete the node and its links, after a confirmation page that lists them.
+
+    The links go in the same revision (a node cannot outlive its edges), and
+    the lint gate refuses a delete that would leave, say, a cause without a
+    resolution; the refusal names why.
+    """
+    source = store()
+    snapshot = source.snapshot()
+    _node(snapshot, node_id)
+    edges = _edges(snapshot, node_id)
+    if request.form.get("confirm") != "yes":
+        return render_template(
+            "delete_node.html",
+            node_id=node_id,
+            node_type=snapshot.node_type(node_id),
+            title=snapshot.title(node_id, page_lang()),
+            edges=edges,
+            revision=snapshot.revision,
+        )
+    raw = [{"op": "delete_edge", "source": e["source"], "target": e["target"]} for e in edges]
+    changes, _ = parse_changeset([*raw, {"op": "delete_node", "id": node_id}])
+    try:
+        info = guarded_apply(
+            source,
+            changes,
+            expected_revision=_revision(),
+            author=token_author(who),
+            message=request.form.get("message", "").strip()[:500],
+        )
+    except ChangeSetInvalid as err:
+        flash(t("refused") + ": " + "; ".join(str(f) for f in err.findings), "error")
+        return redirect(url_for("pages.edit_node", node_id=node_id))
+    except StaleRevision as err:
+        flash(str(err), "error")
+        return redirect(url_for("pages.edit_node", node_id=node_id))
+    flash(t("saved").format(revision=info.revision), "ok")
+    return redirect(url_for("pages.edit_index"))
+
+
 def _edge_data(node_id: str, text: str) -> dict[str, Any]:
     """The edge's data from its YAML text, or ChangeSetInvalid naming ``data``."""
     try:

@@ -105,3 +105,21 @@ def test_unlink_is_confirmed_on_its_own_page(
     page.click("#confirm-unlink")
     page.wait_for_selector(".flash.ok")
     assert store.revision() == revision + 1
+
+
+def test_delete_is_confirmed_on_its_own_page(
+    login: Callable[[str], Any], store: SqliteStore
+) -> None:
+    page = login("senior")
+    revision = store.revision()
+    page.goto("/edit/corpus_coupon_problem")
+    page.click("#delete")
+    assert page.locator("#delete-edges li").count() >= 1
+    assert store.revision() == revision
+    assert axe_problems(page) == []
+    screenshot(page, "delete-confirm")
+    page.fill("#delete-message", "并入别处")
+    page.click("#confirm-delete")
+    page.wait_for_selector(".flash.ok")
+    assert store.revision() == revision + 1
+    assert not store.snapshot().has_node("corpus_coupon_problem")
