@@ -475,6 +475,8 @@ def test_a_cel_error_is_shown_at_its_field_in_the_pages_language(store: SqliteSt
         field = field.split("</fieldset>")[0]
         assert page.status_code == 400 and words in field, field
         assert "order.product.kindd" in field  # the typed draft stays in the input
+    summary = html.unescape(page.get_data(as_text=True)).split('id="findings"')[1]
+    assert "has no field 'kindd'" in summary.split("</div>")[0]  # the summary says it too
 
 
 def test_deleting_a_node_asks_first_and_takes_its_links(store: SqliteStore) -> None:

@@ -281,6 +281,7 @@ def _node_page(
         message=form.get("message", "") if not edge_draft else "",
         field_label=field_label,
         field_help=field_help,
+        say=_say,
         variables=template_variables(),
         edge_draft=edge_draft or {},
         edge_problems=edge_problems,
