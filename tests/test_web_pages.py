@@ -3,6 +3,7 @@ the editor's field mapping and practice scoring."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -77,7 +78,9 @@ def test_form_posts_without_csrf_token_are_refused(store: SqliteStore) -> None:
         ("GET", "/edit/card_key_invalid"),
         ("POST", "/edit/card_key_invalid"),
         ("POST", "/edit/card_key_invalid/edges"),
+        ("POST", "/edit/card_key_invalid/delete"),
         ("GET", "/history"),
+        ("GET", "/history/1/revert"),
         ("GET", "/history/1"),
         ("POST", "/revert"),
     ],
@@ -85,7 +88,14 @@ def test_form_posts_without_csrf_token_are_refused(store: SqliteStore) -> None:
 def test_an_agent_is_refused_every_editor_page(store: SqliteStore, method: str, url: str) -> None:
     client = _client(store, "agent")
     revision = store.revision()
-    data = {"revision": str(revision), "f.title.zh": "x", "action": "unlink", "to_revision": "1"}
+    data = {
+        "revision": str(revision),
+        "f.title.zh": "x",
+        "action": "unlink",
+        "to_revision": "1",
+        "message": "x",
+        "confirm": "yes",
+    }
     response = client.open(url, method=method, data=data, headers={"Accept": "text/html"})
     assert response.status_code == 403
     assert response.content_type.startswith("text/html")
@@ -233,6 +243,7 @@ def test_a_senior_links_and_unlinks_through_the_gate(store: SqliteStore) -> None
             "action": "unlink",
             "source": "paste_format_error",
             "target": only[0],
+            "confirm": "yes",
         },
         follow_redirects=True,
     )
@@ -246,6 +257,7 @@ def test_a_senior_links_and_unlinks_through_the_gate(store: SqliteStore) -> None
             "action": "unlink",
             "source": "region_lock",
             "target": "key_paste_noise",
+            "confirm": "yes",
         },
         follow_redirects=True,
     )
@@ -254,7 +266,12 @@ def test_a_senior_links_and_unlinks_through_the_gate(store: SqliteStore) -> None
 
     stale = client.post(
         edges,
-        data={"revision": str(revision), "action": "unlink", "target": "key_paste_noise"},
+        data={
+            "revision": str(revision),
+            "action": "unlink",
+            "target": "key_paste_noise",
+            "confirm": "yes",
+        },
         follow_redirects=True,
     )
     assert f"expected revision {revision}" in stale.get_data(as_text=True)
@@ -274,7 +291,10 @@ def test_bad_edge_yaml_is_named_not_a_crash(store: SqliteStore) -> None:
         },
         follow_redirects=True,
     )
-    assert page.status_code == 200 and "not valid YAML" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and "not valid YAML" in html
+    # The draft is kept: the link form shows what was typed, at the field.
+    assert "p_fail: [unclosed</textarea>" in html and 'value="key_paste_noise"' in html
 
 
 def test_every_node_type_has_a_page_label() -> None:
@@ -350,3 +370,148 @@ def test_a_wrong_answer_names_the_check_that_tells_the_causes_apart(snapshot: Sn
     # A separating check the trainee did is the one to talk about.
     did = telling_check(played, "paste_format_error", ["product_region_differs"])
     assert did is not None and did.check == "product_region_differs" and did.done
+
+
+def test_a_mistyped_number_keeps_its_field_and_the_draft(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    page = client.post(
+        "/edit/card_key_invalid",
+        data={
+            "revision": str(revision),
+            "action": "save",
+            "f.title.zh": "卡密无效（草稿）",
+            "f.service_level.resolve_minutes": "12o",
+        },
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400
+    field = html.split('data-field="service_level.resolve_minutes"')[1].split("</fieldset>")[0]
+    assert 'value="12o"' in field and "不是数字" in field and "解决时限" in field
+    assert "卡密无效（草稿）</textarea>" in html  # the other typed text is kept too
+    assert store.revision() == revision
+
+
+def test_fields_have_labels_help_and_template_variables(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    html = client.get("/edit/card_key_invalid?lang=en").get_data(as_text=True)
+    assert "What customers say" in html and "One per line" in html
+    resolution = _first_fix(store, "paste_format_error")
+    html = client.get(f"/edit/{resolution}?lang=en").get_data(as_text=True)
+    reply = html.split('data-field="reply"')[1].split("</fieldset>")[0]
+    assert "Variables you may use" in reply and "{{ order_no }}" in reply
+
+
+def test_unlink_asks_for_confirmation_first(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    form = {
+        "revision": str(revision),
+        "action": "unlink",
+        "type": "tested_by",
+        "source": "region_lock",
+        "target": "key_paste_noise",
+    }
+    client.post(
+        "/edit/region_lock/edges",
+        data={**form, "action": "link", "data": "p_fail: 0.2"},
+    )
+    form["revision"] = str(revision + 1)
+    asked = client.post("/edit/region_lock/edges", data=form)
+    assert asked.status_code == 200 and 'id="confirm-unlink"' in asked.get_data(as_text=True)
+    assert store.revision() == revision + 1  # nothing written yet
+    done = client.post("/edit/region_lock/edges", data={**form, "confirm": "yes"})
+    assert done.status_code == 302 and store.revision() == revision + 2
+
+
+def _edit_title(store: SqliteStore, client: FlaskClient, title: str) -> None:
+    revision = store.revision()
+    client.post(
+        "/edit/card_key_invalid",
+        data={"revision": str(revision), "action": "save", "f.title.zh": title},
+    )
+    assert store.revision() == revision + 1
+
+
+def test_revert_previews_the_changes_and_needs_a_reason(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    start = store.revision()
+    old_title = store.snapshot().title("card_key_invalid", "zh")
+    _edit_title(store, client, "卡密无效（改过）")
+    preview = client.get(f"/history/{start}/revert")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and store.revision() == start + 1
+    row = html.split('data-field="title.zh"')[1].split("</tr>")[0]
+    assert "卡密无效（改过）" in row and old_title in row  # before (now) and after (reverted)
+    assert "@@" not in html
+
+    form = {"revision": str(start + 1), "to_revision": str(start), "message": "  "}
+    refused = client.post("/revert", data=form)
+    assert refused.status_code == 400 and "请填写恢复的原因" in refused.get_data(as_text=True)
+    assert store.revision() == start + 1
+
+    done = client.post("/revert", data={**form, "message": "改错了"})
+    assert done.status_code == 302 and store.revision() == start + 2
+    assert store.snapshot().title("card_key_invalid", "zh") == old_title
+    assert store.history(limit=1)[0].message == "改错了"
+
+
+def test_a_long_revision_is_paginated_with_per_field_rows(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    total = len(store.changes(1))
+    assert total > 50
+    first = client.get("/history/1").get_data(as_text=True)
+    assert first.count('<section class="change') == 50
+    assert 'id="next-page"' in first and 'id="prev-page"' not in first
+    last_page = -(-total // 50)
+    last = client.get(f"/history/1?page={last_page}").get_data(as_text=True)
+    assert last.count('<section class="change') == total - 50 * (last_page - 1)
+    assert 'id="prev-page"' in last and 'id="next-page"' not in last
+    assert 'class="field-diff"' in first and "@@" not in first
+
+
+def test_a_cel_error_is_shown_at_its_field_in_the_pages_language(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    cel = str(store.snapshot().node("card_key_invalid")["fits_order"])
+    assert "order.product.kind" in cel
+    form = {
+        "revision": str(store.revision()),
+        "action": "save",
+        "f.fits_order": cel.replace("order.product.kind", "order.product.kindd"),
+    }
+    for lang, words in (
+        ("zh", "没有字段 'kindd'（是不是 kind？）"),
+        ("en", "has no field 'kindd'"),
+    ):
+        page = client.post(f"/edit/card_key_invalid?lang={lang}", data=form)
+        field = html.unescape(page.get_data(as_text=True)).split('data-field="fits_order"')[1]
+        field = field.split("</fieldset>")[0]
+        assert page.status_code == 400 and words in field, field
+        assert "order.product.kindd" in field  # the typed draft stays in the input
+    summary = html.unescape(page.get_data(as_text=True)).split('id="findings"')[1]
+    assert "has no field 'kindd'" in summary.split("</div>")[0]  # the summary says it too
+
+
+def test_deleting_a_node_asks_first_and_takes_its_links(store: SqliteStore) -> None:
+    client = _client(store, "senior")
+    revision = store.revision()
+    node = "corpus_coupon_problem"
+    asked = client.post(f"/edit/{node}/delete", data={})
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'id="confirm-delete"' in page
+    assert 'id="delete-edges"' in page and store.revision() == revision
+    done = client.post(
+        f"/edit/{node}/delete",
+        data={"confirm": "yes", "revision": str(revision), "message": "语料并入别处"},
+    )
+    assert done.status_code == 302 and store.revision() == revision + 1
+    assert not store.snapshot().has_node(node)
+    # The gate still decides: a cause's only resolution cannot go.
+    only = [r for r, _ in store.snapshot().out_edges("paste_format_error", "resolved_by")]
+    refused = client.post(
+        f"/edit/{only[0]}/delete",
+        data={"confirm": "yes", "revision": str(revision + 1)},
+        follow_redirects=True,
+    )
+    assert "改动被拒绝" in refused.get_data(as_text=True)
+    assert store.revision() == revision + 1 and store.snapshot().has_node(only[0])

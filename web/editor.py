@@ -11,7 +11,7 @@ is written.
 
 from __future__ import annotations
 
-import difflib
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,8 +33,17 @@ from schema.problems import MAX_INTEGER, too_deep
 from schema.validate import Finding
 
 from .blueprint import page_role, pages
+from .diffs import content_changes, page_of, views
 from .examples import example, examples
-from .fields import editable_fields, form_to_data
+from .fields import (
+    bad_numbers,
+    editable_fields,
+    field_help,
+    field_label,
+    form_to_data,
+    template_variables,
+    with_values,
+)
 from .i18n import page_lang, t
 
 __all__: list[str] = []
@@ -90,14 +99,48 @@ def _node_findings(snapshot: Snapshot, node_id: str) -> list[Finding]:
     return [f for f in snapshot_findings(snapshot) if f.where == node_id]
 
 
+_WHY: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(
+            r"^(?P<where>\S+) has no field (?P<field>'[^']+')"
+            r"(?: \(did you mean (?P<hint>\S+)\?\))?$"
+        ),
+        "why_no_field",
+    ),
+    (
+        re.compile(r"^unknown variable (?P<name>'[^']+') \(use one of (?P<known>[^)]*)\)$"),
+        "why_unknown_variable",
+    ),
+    (re.compile(r"^unknown function (?P<name>'[^']+')$"), "why_unknown_function"),
+    (re.compile(r"^CEL does not compile: (?P<detail>.*)$", re.S), "why_not_compile"),
+    (re.compile(r"^(?P<where>\S+) is not a list$"), "why_not_list"),
+    (re.compile(r"^required field is missing$"), "why_required"),
+)
+"""The engine's CEL and schema reasons the editor says in the page's language; any
+other reason is shown as the engine wrote it (names and code stay untranslated)."""
+
+
+def _say(why: str) -> str:
+    """``why`` in the page's language where its shape is known."""
+    for pattern, key in _WHY:
+        if match := pattern.match(why):
+            parts = {k: v or "" for k, v in match.groupdict().items()}
+            text = t(key).format(**parts)
+            return text + (
+                t("why_did_you_mean").format(hint=parts["hint"]) if parts.get("hint") else ""
+            )
+    return why
+
+
 def _field_problems(findings: Sequence[Finding], node_id: str) -> dict[str, list[str]]:
-    """Findings by the form field they name (``phrases.zh[0]`` belongs to ``phrases``)."""
+    """Findings by the form field they name (``phrases.zh[0]`` belongs to ``phrases``),
+    in the page's language where it can be mapped."""
     by_field: dict[str, list[str]] = {}
     for finding in findings:
         if finding.where != node_id:
             continue
         key = finding.what.split("[")[0]
-        by_field.setdefault(key, []).append(finding.why)
+        by_field.setdefault(key, []).append(_say(finding.why))
     return by_field
 
 
@@ -162,10 +205,19 @@ def edit_node(who: TokenInfo, node_id: str) -> ResponseReturnValue:
     findings: list[Finding] = []
     revision = snapshot.revision
     chosen = request.form.get("example", "")
+    status = 200
     if request.method == "POST":
         revision = _revision()
         data = form_to_data(current, request.form)
+        typed = bad_numbers(editable_fields(current), data)
         try:
+            if typed:  # named at its field; the schema's English would name a type
+                raise ChangeSetInvalid(
+                    [
+                        Finding(node_id, name, t("not_a_number").format(value=value[:40]))
+                        for name, value in typed.items()
+                    ]
+                )
             changes = _update(snapshot, node_id, data)
             if request.form.get("action") == "preview":
                 preview, findings, preview_problem = _preview(changes, revision, chosen)
@@ -180,28 +232,62 @@ def edit_node(who: TokenInfo, node_id: str) -> ResponseReturnValue:
                 flash(t("saved").format(revision=info.revision), "ok")
                 return redirect(url_for("pages.edit_node", node_id=node_id))
         except ChangeSetInvalid as err:
-            findings = err.findings
+            findings, status = err.findings, 400
         except StaleRevision:
-            stale = True
-    return render_template(
+            stale, status = True, 409
+    return _node_page(
+        snapshot,
+        node_id,
+        data,
+        current,
+        revision=revision,
+        findings=findings,
+        status=status,
+        chosen=chosen,
+        preview=preview,
+        preview_problem=preview_problem,
+        stale=stale,
+    )
+
+
+def _node_page(
+    snapshot: Snapshot,
+    node_id: str,
+    data: Mapping[str, Any],
+    current: Mapping[str, Any],
+    *,
+    revision: int,
+    findings: Sequence[Finding] = (),
+    status: int = 200,
+    edge_draft: Mapping[str, str] | None = None,
+    edge_problems: Sequence[str] = (),
+    **extra: Any,
+) -> ResponseReturnValue:
+    """The node's edit page showing ``data`` (the draft), so nothing typed is lost."""
+    form = request.form if request.method == "POST" else {}
+    body = render_template(
         "edit_node.html",
         node_id=node_id,
         node_type=snapshot.node_type(node_id),
         revision=revision,
-        fields=editable_fields(data),
-        other_fields={k: v for k, v in data.items() if k not in _editable_roots(data)},
+        fields=with_values(editable_fields(current), data),
+        other_fields={k: v for k, v in current.items() if k not in _editable_roots(current)},
         findings=findings,
         problems=_field_problems(findings, node_id),
         existing=_node_findings(snapshot, node_id),
         edges=_edges(snapshot, node_id),
         link_types=_link_types(snapshot, node_id),
         examples=examples(),
-        chosen=chosen,
-        preview=preview,
-        preview_problem=preview_problem,
-        stale=stale,
-        message=request.form.get("message", ""),
+        message=form.get("message", "") if not edge_draft else "",
+        field_label=field_label,
+        field_help=field_help,
+        say=_say,
+        variables=template_variables(),
+        edge_draft=edge_draft or {},
+        edge_problems=edge_problems,
+        **{"chosen": "", "preview": None, "preview_problem": "", "stale": False, **extra},
     )
+    return body, status
 
 
 def _editable_roots(data: Mapping[str, Any]) -> set[str]:
@@ -211,10 +297,15 @@ def _editable_roots(data: Mapping[str, Any]) -> set[str]:
 @pages.post("/edit/<node_id>/edges")
 @page_role("senior")
 def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
-    """Link, update or unlink one edge of the node (one audited revision)."""
+    """Link, update or unlink one edge of the node (one audited revision).
+
+    An unlink first shows a confirmation page (``confirm`` absent); a refused
+    link or update re-renders the node page with what was typed, so a YAML
+    slip never loses the draft.
+    """
     source = store()
     snapshot = source.snapshot()
-    _node(snapshot, node_id)
+    current = _node(snapshot, node_id)
     form = request.form
     action = form.get("action", "")
     op: dict[str, Any] = {
@@ -225,21 +316,13 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
         "source": form.get("source") or node_id,
         "target": form.get("target", "").strip(),
     }
+    if action == "unlink" and form.get("confirm") != "yes":
+        return render_template(
+            "unlink.html", node_id=node_id, op=op, revision=form.get("revision", "")
+        )
     try:
         if action in ("link", "update"):
-            try:
-                data = yaml.safe_load(form.get("data") or "{}") or {}
-            except yaml.YAMLError as err:
-                raise ChangeSetInvalid(
-                    [Finding(node_id, "data", f"not valid YAML: {err}")]
-                ) from err
-            except ValueError as err:  # an integer past Python's 4,300 digits
-                raise ChangeSetInvalid([Finding(node_id, "data", str(err)[:120])]) from err
-            except RecursionError:
-                raise ChangeSetInvalid([Finding(node_id, "data", too_deep().message)]) from None
-            if not isinstance(data, dict):
-                raise ChangeSetInvalid([Finding(node_id, "data", "must be key: value lines")])
-            op["data"] = data
+            op["data"] = _edge_data(node_id, form.get("data") or "")
         changes, problems = parse_changeset([op])
         if problems:
             raise ChangeSetInvalid(problems)
@@ -252,10 +335,81 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
         )
         flash(t("saved").format(revision=info.revision), "ok")
     except ChangeSetInvalid as err:
-        flash(t("refused") + ": " + "; ".join(str(f) for f in err.findings), "error")
+        why = [str(f) for f in err.findings]
+        if action in ("link", "update"):
+            draft_of = {"key": f"{op['source']}>{op['target']}", "action": action}
+            draft_of |= {k: form.get(k, "") for k in ("data", "type", "target", "message")}
+            return _node_page(
+                snapshot,
+                node_id,
+                current,
+                current,
+                revision=_revision(),
+                status=400,
+                edge_draft=draft_of,
+                edge_problems=why,
+            )
+        flash(t("refused") + ": " + "; ".join(why), "error")
     except StaleRevision as err:
         flash(str(err), "error")
     return redirect(url_for("pages.edit_node", node_id=node_id))
+
+
+@pages.post("/edit/<node_id>/delete")
+@page_role("senior")
+def delete_node(who: TokenInfo, node_id: str) -> ResponseReturnValue:
+    """Delete the node and its links, after a confirmation page that lists them.
+
+    The links go in the same revision (a node cannot outlive its edges), and
+    the lint gate refuses a delete that would leave, say, a cause without a
+    resolution; the refusal names why.
+    """
+    source = store()
+    snapshot = source.snapshot()
+    _node(snapshot, node_id)
+    edges = _edges(snapshot, node_id)
+    if request.form.get("confirm") != "yes":
+        return render_template(
+            "delete_node.html",
+            node_id=node_id,
+            node_type=snapshot.node_type(node_id),
+            title=snapshot.title(node_id, page_lang()),
+            edges=edges,
+            revision=snapshot.revision,
+        )
+    raw = [{"op": "delete_edge", "source": e["source"], "target": e["target"]} for e in edges]
+    changes, _ = parse_changeset([*raw, {"op": "delete_node", "id": node_id}])
+    try:
+        info = guarded_apply(
+            source,
+            changes,
+            expected_revision=_revision(),
+            author=token_author(who),
+            message=request.form.get("message", "").strip()[:500],
+        )
+    except ChangeSetInvalid as err:
+        flash(t("refused") + ": " + "; ".join(str(f) for f in err.findings), "error")
+        return redirect(url_for("pages.edit_node", node_id=node_id))
+    except StaleRevision as err:
+        flash(str(err), "error")
+        return redirect(url_for("pages.edit_node", node_id=node_id))
+    flash(t("saved").format(revision=info.revision), "ok")
+    return redirect(url_for("pages.edit_index"))
+
+
+def _edge_data(node_id: str, text: str) -> dict[str, Any]:
+    """The edge's data from its YAML text, or ChangeSetInvalid naming ``data``."""
+    try:
+        data = yaml.safe_load(text or "{}") or {}
+    except yaml.YAMLError as err:
+        raise ChangeSetInvalid([Finding(node_id, "data", f"not valid YAML: {err}")]) from err
+    except ValueError as err:  # an integer past Python's 4,300 digits
+        raise ChangeSetInvalid([Finding(node_id, "data", str(err)[:120])]) from err
+    except RecursionError:
+        raise ChangeSetInvalid([Finding(node_id, "data", too_deep().message)]) from None
+    if not isinstance(data, dict):
+        raise ChangeSetInvalid([Finding(node_id, "data", "must be key: value lines")])
+    return data
 
 
 @pages.get("/history")
@@ -268,52 +422,93 @@ def history(who: TokenInfo) -> ResponseReturnValue:
     )
 
 
-def _key(key: str | tuple[str, str]) -> str:
-    return key if isinstance(key, str) else " → ".join(key)
-
-
-def _diff_lines(before: Any, after: Any) -> list[str]:
-    old = _yaml(before).splitlines() if before is not None else []
-    new = _yaml(after).splitlines() if after is not None else []
-    return list(difflib.unified_diff(old, new, "before", "after", lineterm="", n=2))[2:]
-
-
-@pages.get("/history/<int:revision>")
-@page_role("senior")
-def revision_page(who: TokenInfo, revision: int) -> ResponseReturnValue:
-    """One revision's changes as diffs, with a button to go back to it."""
-    source = store()
+def _revision_info(source: Any, revision: int) -> Any:
+    """The revision's RevisionInfo, or NotFound naming it."""
     if revision > MAX_INTEGER - 1:  # past SQLite's integers: no such revision
         raise NotFound(t("no_revision").format(revision=revision))
     found = source.history(limit=1, before=revision + 1)
     if not found or found[0].revision != revision:
         raise NotFound(t("no_revision").format(revision=revision))
-    changes = [
-        {
-            "label": f"{c.action} {c.kind} {_key(c.key)}",
-            "lines": _diff_lines(c.before, c.after),
-        }
-        for c in source.changes(revision)
-    ]
+    return found[0]
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    return int(raw) if raw.isdigit() and len(raw) < 9 else 1
+
+
+@pages.get("/history/<int:revision>")
+@page_role("senior")
+def revision_page(who: TokenInfo, revision: int) -> ResponseReturnValue:
+    """One revision's changes, field by field, paginated, with a link to revert to it."""
+    source = store()
+    info = _revision_info(source, revision)
+    shown, page, last = page_of(views(source.changes(revision)), _page_number())
     return render_template(
-        "revision.html", info=found[0], changes=changes, current=source.revision()
+        "revision.html",
+        info=info,
+        changes=shown,
+        page=page,
+        last=last,
+        current=source.revision(),
+        field_label=field_label,
     )
+
+
+def _revert_page(
+    to_revision: int, reason: str = "", problem: str = "", status: int = 200
+) -> ResponseReturnValue:
+    """What reverting to ``to_revision`` would change, with the reason and confirm form."""
+    source = store()
+    info = _revision_info(source, to_revision)
+    snapshot = source.snapshot()
+    changes = content_changes(snapshot.content(), source.content_at(to_revision))
+    shown, page, last = page_of(changes, _page_number())
+    body = render_template(
+        "revert.html",
+        info=info,
+        changes=shown,
+        total=len(changes),
+        page=page,
+        last=last,
+        current=snapshot.revision,
+        reason=reason,
+        problem=problem,
+        field_label=field_label,
+    )
+    return body, status
+
+
+@pages.get("/history/<int:revision>/revert")
+@page_role("senior")
+def revert_preview(who: TokenInfo, revision: int) -> ResponseReturnValue:
+    """Step 1 of a revert: show what would change; nothing is written."""
+    return _revert_page(revision)
 
 
 @pages.post("/revert")
 @page_role("senior")
 def revert(who: TokenInfo) -> ResponseReturnValue:
-    """Make the graph what it was at ``to_revision``, as a new audited revision."""
+    """Step 2: make the graph what it was at ``to_revision``, as a new audited revision.
+
+    Only with a reason (the audit log says why the graph went back) and only
+    against the revision the preview was computed at (``revision``), so the
+    senior confirms exactly the changes they saw.
+    """
     raw = request.form.get("to_revision", "")
     target = int(raw) if raw.isdigit() and len(raw) < 16 else -1
+    reason = request.form.get("message", "").strip()[:500]
+    if not reason:
+        if target < 0:
+            raise NotFound(t("no_revision").format(revision=raw[:20]))
+        return _revert_page(target, problem=t("reason_required"), status=400)
     try:
         info = guarded_revert(
             store(),
             target,
             expected_revision=_revision(),
             author=token_author(who),
-            message=request.form.get("message", "").strip()[:500]
-            or t("reverted_to").format(revision=target),
+            message=reason,
         )
         flash(t("saved").format(revision=info.revision), "ok")
     except (ChangeSetInvalid, StaleRevision, NotFound) as err:

@@ -15,10 +15,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CEL_FIELDS", "FormField", "editable_fields", "form_to_data"]
+from schema import graph_schema
+
+from .i18n import LABELS, page_lang
+
+__all__ = [
+    "CEL_FIELDS",
+    "TEMPLATE_FIELDS",
+    "FormField",
+    "bad_numbers",
+    "editable_fields",
+    "field_help",
+    "field_label",
+    "form_to_data",
+    "template_variables",
+    "with_values",
+]
 
 CEL_FIELDS = frozenset({"fails_when", "fits_order", "when"})
 """The fields that hold a CEL condition (schema/graph.yaml)."""
+TEMPLATE_FIELDS = frozenset({"explanation", "reply", "findings"})
+"""The fields rendered as Jinja2 templates (schema/graph.yaml says "(template)")."""
 LANGS = ("zh", "en")
 
 
@@ -40,6 +57,15 @@ class FormField:
 
     def input_name(self, lang: str = "") -> str:
         return f"f.{self.name}.{lang}" if lang else f"f.{self.name}"
+
+    def input_id(self, lang: str = "") -> str:
+        """An HTML id for the input (labels and error texts point at it)."""
+        return "f-" + self.name.replace(".", "-") + (f"-{lang}" if lang else "")
+
+    @property
+    def template(self) -> bool:
+        """A reply-like text: the page lists the variables it may use."""
+        return self.path[0] in TEMPLATE_FIELDS
 
 
 def _bilingual(value: Any, item: type) -> bool:
@@ -122,3 +148,80 @@ def form_to_data(data: Mapping[str, Any], form: Mapping[str, str]) -> dict[str, 
             if raw is not None:
                 parent[leaf] = raw.strip() if field.kind == "cel" else _number(raw.strip())
     return result
+
+
+def _at(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = data
+    for key in path:
+        if not isinstance(value, Mapping) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def with_values(fields: list[FormField], data: Mapping[str, Any]) -> list[FormField]:
+    """The stored node's fields showing the draft's values.
+
+    The fields come from the stored node, so a mistyped number (a string in
+    the draft) keeps its number field, showing what was typed, instead of
+    falling out of the form into the read-only part.
+    """
+    shown = []
+    for field in fields:
+        value = _at(data, field.path)
+        if field.kind == "lines" and isinstance(value, Mapping):
+            values = {lang: "\n".join(str(x) for x in value.get(lang, [])) for lang in LANGS}
+        elif field.kind == "text" and isinstance(value, Mapping):
+            values = {lang: str(value.get(lang, "")) for lang in LANGS}
+        elif field.kind == "number" and isinstance(value, int | float):
+            values = {"": f"{value:g}"}
+        elif value is not None and not isinstance(value, Mapping | list):
+            values = {"": str(value)}
+        else:
+            values = dict(field.values)
+        shown.append(FormField(field.path, field.kind, values))
+    return shown
+
+
+def bad_numbers(fields: list[FormField], data: Mapping[str, Any]) -> dict[str, str]:
+    """Number fields whose draft value is not a number: field name to what was typed."""
+    return {
+        field.name: str(value)
+        for field in fields
+        if field.kind == "number" and isinstance(value := _at(data, field.path), str)
+    }
+
+
+def _leaf(path: list[str]) -> str:
+    return path[-2] if len(path) > 1 and path[-1] in LANGS else path[-1]
+
+
+def field_label(name: str) -> str:
+    """A field's human label in the page's language (``service_level.resolve_minutes``
+    reads "服务时限 · 解决时限（分钟）"); an unknown key shows as itself."""
+    lang = page_lang()
+    parts = name.split(".")
+    leaf = _leaf(parts)
+    words = [LABELS.get(f"fl_{leaf}", {}).get(lang, leaf)]
+    if parts[0] != leaf:
+        words.insert(0, LABELS.get(f"fl_{parts[0]}", {}).get(lang, parts[0]))
+    if parts[-1] in LANGS and len(parts) > 1:
+        words.append(parts[-1])
+    return " · ".join(words)
+
+
+def field_help(name: str) -> str:
+    """A field's help text in the page's language, or "" when it needs none."""
+    parts = name.split(".")
+    for key in (f"fh_{_leaf(parts)}", f"fh_{parts[0]}"):
+        if key in LABELS:
+            return LABELS[key][page_lang()]
+    return ""
+
+
+def template_variables() -> list[tuple[str, str]]:
+    """The variables a template may use, with their meaning in the page's language
+    (schema/graph.yaml's ``template_variables``, the same list lint checks)."""
+    lang = page_lang()
+    declared: Mapping[str, Mapping[str, str]] = graph_schema()["template_variables"]
+    return [(name, str(texts.get(lang, ""))) for name, texts in declared.items()]

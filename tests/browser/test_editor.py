@@ -55,12 +55,15 @@ def test_senior_edits_a_phrase_and_the_diagnosis_changes(
 
     page.click("#nav-history")
     page.click(f"tr[data-revision='{revision + 1}'] a")
-    assert NEW_PHRASE in page.locator("pre.diff .add").all_inner_texts()[0] or any(
-        NEW_PHRASE in line for line in page.locator("pre.diff .add").all_inner_texts()
-    )
+    assert NEW_PHRASE in page.locator("tr[data-field='phrases.zh'] td.add").inner_text()
     screenshot(page, "history")
     page.goto(f"/history/{revision}")
     page.click("#revert")
+    # The preview shows what would change and writes nothing until confirmed.
+    assert NEW_PHRASE in page.locator("tr[data-field='phrases.zh'] td.del").inner_text()
+    assert store.revision() == revision + 1
+    page.fill("#revert-reason", "试验结束")
+    page.click("#confirm-revert")
     assert store.revision() == revision + 2
     assert _diagnose(page, NEW_PHRASE) == "无"
 
