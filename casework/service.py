@@ -42,7 +42,7 @@ from graph.gate import guarded_apply
 from graph.model import parse_changeset
 from graph.records import Candidate, CaseRecord, Outcome, SystemStatus
 from graph.snapshot import Snapshot, thaw
-from graph.store import GraphStore
+from graph.store import GraphStore, role_allows
 from schema.validate import Finding
 
 __all__ = [
@@ -64,8 +64,10 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-SEES_EVERY_CASE = frozenset({"senior", "admin"})
-"""Roles that see whole records; an agent or monitor sees others' cases redacted."""
+
+def _sees_every_case(role: str) -> bool:
+    """Seniors and up see whole records; an agent or monitor sees others' cases redacted."""
+    return role_allows(role, "senior")
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def _similar(
         limit=settings.similar_limit,
     )
     entries = [_similar_entry(snapshot, o, product, supplier) for o in found]
-    if role in SEES_EVERY_CASE:
+    if _sees_every_case(role):
         return entries
     return [_redacted_similar(e) for e in entries]
 
@@ -292,7 +294,7 @@ def case_view(store: GraphStore, case: CaseRecord, *, role: str, author: str) ->
         if outcome is None
         else {"id": outcome.id, "cause": outcome.cause, "resolution": outcome.resolution},
     }
-    if role in SEES_EVERY_CASE or case.author == author:
+    if _sees_every_case(role) or case.author == author:
         view.update(author=case.author, supplier=case.supplier, order_no=case.order_no)
     return view
 

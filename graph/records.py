@@ -28,8 +28,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 __all__ = [
-    "CANDIDATE_STATES",
-    "OUTCOME_STATES",
     "Candidate",
     "CaseRecord",
     "Outcome",
@@ -39,9 +37,6 @@ __all__ = [
     "new_ref",
     "now_text",
 ]
-
-OUTCOME_STATES = ("active", "revised", "reverted")
-CANDIDATE_STATES = ("open", "accepted", "rejected")
 
 
 def new_ref() -> str:
