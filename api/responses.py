@@ -386,6 +386,37 @@ class OrderLookupBody(_Body):
     reason: str | None = None
 
 
+class PromiseBody(_Body):
+    """What the reply promised, by when, and what it said happens if we miss it."""
+
+    kind: Literal["resolution", "verifying", "clarify"]
+    what: str = Field(description="in the agent's language")
+    due_at: str = Field(description="RFC 3339, in the shop's zone")
+    minutes: int
+    backstop: str | None = Field(description="in the reply's language")
+    backstop_resolution: str | None = Field(description="the resolution the backstop means")
+
+
+class Goodwill(_Body):
+    kind: Literal["coupon", "credit"]
+    value: str | None
+    text: str
+
+
+class CalmingText(_Body):
+    lang: Literal["zh", "en"]
+    text: str
+
+
+class EscalationBody(_Body):
+    """An angry customer on a P1/P2 case: bring a supervisor in with these words."""
+
+    escalate_to: Literal["supervisor"]
+    reason: str
+    calming: CalmingText
+    goodwill: Goodwill | None
+
+
 class DiagnoseAnswer(_Body):
     """``POST /v1/diagnose``: the contract's answer (../shared/contract/diagnose.md)."""
 
@@ -398,6 +429,8 @@ class DiagnoseAnswer(_Body):
     note: Note
     mood: Mood
     priority: Priority
+    promise: PromiseBody | None = Field(None, description="null: the reply promises no time")
+    escalation: EscalationBody | None = Field(None, description="angry on P1/P2 only")
     similar_cases: list[SimilarCase]
     case_id: str | None = Field(None, description="record the outcome against this case")
     order_lookup: OrderLookupBody | None = None

@@ -32,10 +32,12 @@ from .evaluation import CheckOutcome, run_checks
 from .knowledge import Knowledge, recovery_time
 from .language import message_language
 from .matching import SymptomMatch, match_symptom, near_ids
-from .mood import Mood, priority, read_mood
+from .mood import Mood, Priority, priority, raised, read_mood
 from .ordering import Step, greedy_order
+from .promise import escalation, reply_promise
 from .reasons import Reasons, step_minutes
 from .reply import (
+    CLARIFY_MINUTES,
     SHOWN_MIN,
     clarifying_reply,
     compose_reply,
@@ -48,7 +50,7 @@ from .request import DiagnoseRequest, FieldProblem, order_of, parse_request, req
 from .resolution import Choice, choose_resolution, required_checks
 from .systems import names_for, system_statuses
 from .timezone import order_zone
-from .variables import order_variables
+from .variables import eta_variables, order_variables
 
 __all__ = [
     "Diagnosis",
@@ -255,6 +257,26 @@ def _resolution_entry(
     }
 
 
+_OVERDUE_REASON = {"zh": "承诺已超时", "en": "promise overdue"}
+
+
+def _priority(
+    service_level: Mapping[str, Any] | None,
+    mood: Mood,
+    order: Mapping[str, Any],
+    now: datetime,
+    known: Knowledge,
+    agent_lang: str,
+) -> Priority:
+    """The case's priority, one level up while an earlier promise on its order is overdue."""
+    level = priority(service_level, mood, order, now)
+    order_no = order.get("order_no")
+    if order_no is not None and str(order_no) in known.overdue_orders:
+        reason = _OVERDUE_REASON.get(agent_lang, _OVERDUE_REASON["en"])
+        level = raised(level, reason, now)
+    return level
+
+
 def _vague(
     snapshot: Snapshot,
     match: SymptomMatch,
@@ -263,6 +285,7 @@ def _vague(
     now: datetime,
     reply_lang: str,
     agent_lang: str,
+    known: Knowledge,
 ) -> dict[str, Any]:
     alternatives = [s for s, _ in match.alternatives]
     order_no = request.order.get("order_no")
@@ -277,6 +300,11 @@ def _vague(
         else "The message is too vague to name the problem. A clarifying question was "
         "drafted; diagnose again when the customer answers. Candidates: "
     ) + ", ".join(snapshot.title(s, agent_lang) for s in alternatives)
+    level = _priority(None, mood, request.order, now, known, agent_lang)
+    variables = {**eta_variables(now, reply_lang, CLARIFY_MINUTES), "order_no": order_no}
+    promise = reply_promise(
+        snapshot, reply.kind, None, None, variables, now, reply_lang, agent_lang
+    )
     return {
         "symptom": {
             "id": None,
@@ -298,7 +326,9 @@ def _vague(
         "reply": reply.as_dict(),
         "note": {"lang": agent_lang, "text": note},
         "mood": mood.as_dict(),
-        "priority": priority(None, mood, request.order, now).as_dict(),
+        "priority": level.as_dict(),
+        "promise": promise.as_dict() if promise else None,
+        "escalation": escalation(snapshot, None, mood, level, variables, reply_lang, agent_lang),
     }
 
 
@@ -328,7 +358,7 @@ def diagnose(
     mood = read_mood(request.message)
     body: dict[str, Any] = {"graph_revision": snapshot.revision}
     if match.id is None:
-        body.update(_vague(snapshot, match, mood, request, now, reply_lang, agent_lang))
+        body.update(_vague(snapshot, match, mood, request, now, reply_lang, agent_lang, known))
         return Diagnosis(body, order=order)
 
     model = cause_model(snapshot, match.id, known.confirmed.get(match.id), known.prior_weight)
@@ -404,7 +434,12 @@ def diagnose(
             "shown_by": list(shown),
         }
     reply = compose_reply(snapshot, choice, top, shown, reply_vars, reply_lang, mood, match.id)
-    level = snapshot.node(match.id).get("service_level")
+    level = _priority(
+        snapshot.node(match.id).get("service_level"), mood, order, now, known, agent_lang
+    )
+    promise = reply_promise(
+        snapshot, reply.kind, choice, match.id, reply_vars, now, reply_lang, agent_lang
+    )
     body.update(
         {
             "symptom": {
@@ -423,7 +458,11 @@ def diagnose(
             "reply": reply.as_dict(),
             "note": agent_note(snapshot, causes, checks, resolution, agent_lang, reply.as_dict()),
             "mood": mood.as_dict(),
-            "priority": priority(level, mood, order, now).as_dict(),
+            "priority": level.as_dict(),
+            "promise": promise.as_dict() if promise else None,
+            "escalation": escalation(
+                snapshot, match.id, mood, level, reply_vars, reply_lang, agent_lang
+            ),
         }
     )
     return Diagnosis(body, model, probabilities, tuple(steps), order, outcomes)

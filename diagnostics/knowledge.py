@@ -44,6 +44,9 @@ class Knowledge:
     prior_weight: float = DEFAULT_PRIOR_WEIGHT
     zone: ZoneInfo = SHOP_ZONE
     """The shop's time zone: every time an answer shows is in it (``KGDIAG_TIMEZONE``)."""
+    overdue_orders: frozenset[str] = frozenset()
+    """Order numbers with a promise past its time and not kept: a new diagnosis
+    of one is raised a priority level (``casework`` reads the ledger)."""
 
 
 def learned_prior(

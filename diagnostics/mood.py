@@ -20,7 +20,7 @@ from typing import Any
 from .conditions import parse_time
 from .language import normalise_text, word_list
 
-__all__ = ["Mood", "Priority", "priority", "read_mood"]
+__all__ = ["Mood", "Priority", "priority", "raised", "read_mood"]
 
 _EXCLAIM_RUN = re.compile(r"[!！]{3,}")
 _QUESTION_RUN = re.compile(r"[?？]{2,}|[!！]{2}")
@@ -188,4 +188,26 @@ def priority(
         answer_by=_later(now, max(1.0, first * shrink)),
         solve_by=_later(now, max(5.0, resolve * shrink)),
         reasons=tuple(reasons),
+    )
+
+
+_ABOVE = {"P1": "P1", "P2": "P1", "P3": "P2", "P4": "P3"}
+
+
+def raised(level: Priority, reason: str, now: datetime) -> Priority:
+    """``level`` one step up (P1 stays P1) for ``reason``, its deadlines shrunk to match.
+
+    A case whose earlier promise is overdue is raised: the customer has
+    already waited past a time we named.
+    """
+    up = _ABOVE[level.level]
+    factor = _SHRINK[up] / _SHRINK[level.level]
+    answer = (level.answer_by - now) * factor
+    solve = (level.solve_by - now) * factor
+    return Priority(
+        level=up,
+        score=level.score,
+        answer_by=_later(now, max(1.0, answer.total_seconds() / 60)),
+        solve_by=_later(now, max(5.0, solve.total_seconds() / 60)),
+        reasons=(*level.reasons, reason),
     )

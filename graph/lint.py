@@ -139,6 +139,15 @@ def _reference_findings(content: GraphContent) -> Iterable[Finding]:
             target = content.nodes.get(str(check_id))
             if target is None or target.type != "Check":
                 yield Finding(node_id, f"requires_checks[{index}]", f"no check {check_id!r}")
+        backstop = node.data.get("backstop")
+        if node.type == "Resolution" and isinstance(backstop, dict):
+            named, field = backstop.get("resolution"), "backstop.resolution"
+        else:
+            named, field = node.data.get("backstop_resolution"), "backstop_resolution"
+        if named is not None:
+            target = content.nodes.get(str(named))
+            if target is None or target.type != "Resolution":
+                yield Finding(node_id, field, f"no resolution {named!r}")
 
 
 def _truth_findings(content: GraphContent) -> Iterable[Finding]:

@@ -158,7 +158,16 @@ def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _texts(item, f"{path}[{index}]")
 
 
-_TEMPLATE_FIELDS = ("explanation", "reply", "findings", "compensation", "steps")
+_TEMPLATE_FIELDS = (
+    "explanation",
+    "reply",
+    "findings",
+    "compensation",
+    "steps",
+    "calming",
+    "goodwill",
+    "backstop",
+)
 
 
 def _semantic_findings(node_type: str, where: str, data: Mapping[str, Any]) -> list[Finding]:
@@ -189,9 +198,9 @@ def count_words(text: str, words: Mapping[str, Any]) -> int:
 
 
 _CUSTOMER_TEXTS = {
-    "Resolution": ("reply",),
+    "Resolution": ("reply", "backstop"),
     "Cause": ("explanation",),
-    "Symptom": ("checking", "backstop", "clarify"),
+    "Symptom": ("checking", "backstop", "clarify", "calming", "goodwill"),
 }
 
 
