@@ -27,7 +27,7 @@ from graph.store import open_store
 from schema.problems import json_int
 from shop import order_source
 
-from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
+from . import browse, cases, editing, insights, openapi, promises, systems  # noqa: F401  (routes)
 from .common import health, v1
 from .errors import register_error_handlers
 from .headers import add_security_headers

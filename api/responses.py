@@ -31,6 +31,7 @@ __all__ = [
     "DiagnoseAnswer",
     "DiffBody",
     "ErrorBody",
+    "EscalationList",
     "Health",
     "HistoryBody",
     "InsightsBody",
@@ -40,6 +41,7 @@ __all__ = [
     "OutcomeReverted",
     "OutcomesBody",
     "PathsBody",
+    "PromiseList",
     "RevisionBody",
     "SearchBody",
     "SymptomList",
@@ -696,3 +698,55 @@ class DiffBody(_Body):
     from_: int = Field(alias="from")
     to: int
     changes: list[DiffEntry]
+
+
+# --- promise ledger and escalations ------------------------------------------------------
+
+
+class PromisePriority(_Body):
+    level: Literal["P1", "P2", "P3", "P4"] = Field(description="raised a level while overdue")
+    filed: Literal["P1", "P2", "P3", "P4"]
+    reason: LangText | None
+
+
+class PromiseEntry(_Body):
+    """One case's promise; order number and author only for its author and seniors."""
+
+    case_id: str | None
+    order_no: str | None
+    author: str | None
+    symptom: str | None
+    kind: Literal["resolution", "verifying"]
+    what: str
+    due_at: str = Field(description="RFC 3339, in the shop's zone")
+    state: Literal["open", "overdue", "kept", "broken"]
+    kept_at: str | None
+    backstop: str | None
+    backstop_resolution: str | None
+    backstop_reply: str = Field(description="ready to send once the promise is missed")
+    lang: Literal["zh", "en"]
+    priority: PromisePriority
+
+
+class PromiseList(_Body):
+    """``GET /v1/promises``."""
+
+    state: Literal["open", "overdue", "kept", "broken"]
+    promises: list[PromiseEntry]
+
+
+class EscalationEntry(_Body):
+    case_id: str | None
+    at: str
+    order_no: str | None
+    author: str | None
+    escalate_to: Literal["supervisor"]
+    reason: str
+    calming: CalmingText
+    goodwill: Goodwill | None
+
+
+class EscalationList(_Body):
+    """``GET /v1/escalations``: open ones, oldest first."""
+
+    escalations: list[EscalationEntry]

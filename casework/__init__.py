@@ -11,6 +11,7 @@ and ``schema``.
 
 from __future__ import annotations
 
+from .promises import escalation_list, promise_list, queue
 from .service import (
     Settings,
     candidate_list,
@@ -36,11 +37,14 @@ __all__ = [
     "case_view",
     "decide_candidate",
     "diagnose_case",
+    "escalation_list",
     "is_fresh",
     "knowledge_of",
     "mask_numbers",
     "outcome_list",
+    "promise_list",
     "purge_expired",
+    "queue",
     "record_outcome",
     "revert_outcome",
     "status_view",

@@ -45,6 +45,8 @@ from graph.snapshot import Snapshot, thaw
 from graph.store import GraphStore, role_allows
 from schema.validate import Finding
 
+from .promises import file_promise, with_overdue
+
 __all__ = [
     "Settings",
     "candidate_list",
@@ -222,7 +224,8 @@ def diagnose_case(
     ``agent_lang`` is the language the agent reads (titles, findings, steps):
     the console passes its page's language; the reply keeps the customer's."""
     snapshot = store.snapshot()
-    answer = diagnose_body(snapshot, body, role, knowledge_of(store, settings), agent_lang)
+    knowledge = with_overdue(store, body, knowledge_of(store, settings))
+    answer = diagnose_body(snapshot, body, role, knowledge, agent_lang)
     result = dict(answer.as_dict())
     result["similar_cases"] = _similar(store, snapshot, answer, settings, role)
     if record:
@@ -244,6 +247,7 @@ def diagnose_case(
             message=str(words).strip()[:300] or None if words else None,
         )
         result["case_id"] = case.ref
+        file_promise(store, case, result, author=author)
         purge_expired(store, settings)
     return result
 
@@ -360,6 +364,7 @@ def record_outcome(
         note=str(body.get("note") or ""),
         graph_revision=snapshot.revision,
     )
+    store.records.keep_promises(case.id, author=author)
     candidate = None
     if case.message:
         candidate = store.records.propose_candidate(
@@ -380,6 +385,8 @@ def revert_outcome(
     if outcome is None:
         raise NotFound(f"no active outcome {outcome_id}")
     case = store.records.get_case(outcome.case_id) if outcome.case_id is not None else None
+    if case is not None and store.records.case_outcome(case.id) is None:
+        store.records.reopen_promises(case.id)  # the promise is owed again
     snapshot = store.snapshot()
     return {
         "outcome": _outcome_view(outcome, case.ref if case else None),

@@ -28,6 +28,7 @@ from .errors import NotFound, StaleRevision, StoreUnavailable
 from .integrity import plan_changeset
 from .model import Change, ChangeSet, Edge, EdgeKey, GraphContent, Node, undo_change
 from .neo4j_cypher import NODE_LABELS, STATEMENTS
+from .neo4j_promises import Neo4jPromises
 from .neo4j_rows import (
     RELATIONSHIP_TYPES,
     change_from_row,
@@ -355,8 +356,9 @@ class Neo4jStore:
         self._write(lambda tx: tx.run(_q("end_session"), hash=key).consume())
 
 
-class Neo4jRecords:
-    """Cases, outcomes and system status as nodes; ids from counters on ``KgMeta``."""
+class Neo4jRecords(Neo4jPromises):
+    """Cases, outcomes and system status as nodes; ids from counters on ``KgMeta``
+    (the promise ledger from ``Neo4jPromises``)."""
 
     def __init__(self, store: Neo4jStore) -> None:
         self._store = store
@@ -388,6 +390,7 @@ class Neo4jRecords:
             "system_status": [
                 dataclasses.asdict(_as(SystemStatus, r)) for r in self._rows("all_statuses_raw")
             ],
+            **self.raw_promise_records(),
         }
 
     def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
@@ -414,6 +417,7 @@ class Neo4jRecords:
             next_status=next_id("system_status"),
             next_candidate=next_id("candidates"),
         )
+        self.import_promise_records(records)
 
     def set_counters(self, **counters: int) -> None:
         """Move the id counters past imported rows (the others keep their values)."""
@@ -561,13 +565,16 @@ class Neo4jRecords:
     def purge(self, *, before: str) -> dict[str, int]:
         def work(tx: Any) -> dict[str, int]:
             return {
-                table: int(tx.run(_q(statement), before=before).single()["n"])
-                for table, statement in (
-                    ("candidates", "purge_candidates"),
-                    ("outcomes", "purge_outcomes"),
-                    ("cases", "purge_cases"),
-                    ("system_status", "purge_statuses"),
-                )
+                **self.purge_promise_records(tx, before),
+                **{
+                    table: int(tx.run(_q(statement), before=before).single()["n"])
+                    for table, statement in (
+                        ("candidates", "purge_candidates"),
+                        ("outcomes", "purge_outcomes"),
+                        ("cases", "purge_cases"),
+                        ("system_status", "purge_statuses"),
+                    )
+                },
             }
 
         counts: dict[str, int] = self._store._write(work)

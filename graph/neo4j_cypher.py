@@ -38,6 +38,8 @@ LABELS = (
     "Outcome",
     "SystemStatus",
     "Candidate",
+    "Promise",
+    "Escalation",
 )
 RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON", "TEACHES")
 SESSION_OF = "SESSION_OF"
@@ -50,7 +52,9 @@ PROPERTY_KEYS = (
     "top_cause", "confidence", "product", "supplier", "order_no", "case_id", "cause",
     "resolution", "note", "system", "status", "eta", "source", "target", "last_seen",
     "ref", "state", "changed_by", "changed_at", "text", "lang", "decided_by", "decided_at",
-    "next_candidate",
+    "next_candidate", "kept_at", "kept_by", "due_at", "what", "backstop",
+    "backstop_resolution", "priority", "escalate_to", "reason", "calming", "goodwill_kind",
+    "goodwill_value", "goodwill_text", "closed_at", "next_promise", "next_escalation",
 )  # fmt: skip
 
 
@@ -131,6 +135,127 @@ _STATUS = {
     "eta": None,
     "at": "t",
     "author": "a",
+}
+
+_PROMISE = {
+    "id": 1,
+    "at": "t",
+    "case_id": 1,
+    "author": "a",
+    "order_no": None,
+    "symptom": None,
+    "kind": "verifying",
+    "what": "w",
+    "due_at": "t",
+    "backstop": None,
+    "backstop_resolution": None,
+    "lang": "zh",
+    "priority": "P3",
+    "kept_at": None,
+    "kept_by": None,
+}
+_ESCALATION = {
+    "id": 1,
+    "at": "t",
+    "case_id": 1,
+    "author": "a",
+    "order_no": None,
+    "escalate_to": "supervisor",
+    "reason": "r",
+    "lang": "zh",
+    "calming": "c",
+    "goodwill_kind": None,
+    "goodwill_value": None,
+    "goodwill_text": None,
+    "closed_at": None,
+}
+# A promise's state at $now, as graph.promise_records.promise_state derives it.
+_PROMISE_STATE = (
+    "CASE WHEN p.kept_at IS NOT NULL THEN "
+    "(CASE WHEN p.kept_at <= p.due_at THEN 'kept' ELSE 'broken' END) "
+    "WHEN p.due_at > $now THEN 'open' WHEN p.due_at > $grace THEN 'overdue' ELSE 'broken' END"
+)
+_PROMISE_STATEMENTS = {
+    "index_promise_case": Statement(
+        "CREATE INDEX kg_promise_case IF NOT EXISTS FOR (p:Promise) ON (p.case_id)"
+    ),
+    "index_promise_order": Statement(
+        "CREATE INDEX kg_promise_order IF NOT EXISTS FOR (p:Promise) ON (p.order_no)"
+    ),
+    "index_escalation_case": Statement(
+        "CREATE INDEX kg_escalation_case IF NOT EXISTS FOR (e:Escalation) ON (e.case_id)"
+    ),
+    "next_promise": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_promise = coalesce(m.next_promise, 1) + 1 "
+        "RETURN m.next_promise - 1 AS id"
+    ),
+    "next_escalation": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) "
+        "SET m.next_escalation = coalesce(m.next_escalation, 1) + 1 "
+        "RETURN m.next_escalation - 1 AS id"
+    ),
+    "create_promise": Statement("CREATE (p:Promise) SET p = $row", {"row": _PROMISE}),
+    "create_escalation": Statement("CREATE (e:Escalation) SET e = $row", {"row": _ESCALATION}),
+    "promises_open_first": Statement(
+        f"MATCH (p:Promise) WITH p, {_PROMISE_STATE} AS state WHERE state = $state "
+        "RETURN p {.*} AS row ORDER BY p.due_at, p.id LIMIT $limit",
+        {"now": "t", "grace": "t", "state": "open", "limit": 10},
+    ),
+    "promises_latest_first": Statement(
+        f"MATCH (p:Promise) WITH p, {_PROMISE_STATE} AS state WHERE state = $state "
+        "RETURN p {.*} AS row ORDER BY p.due_at DESC, p.id DESC LIMIT $limit",
+        {"now": "t", "grace": "t", "state": "kept", "limit": 10},
+    ),
+    "case_promise": Statement(
+        "MATCH (p:Promise {case_id: $case_id}) RETURN p {.*} AS row", {"case_id": 1}
+    ),
+    "overdue_order": Statement(
+        "MATCH (p:Promise {order_no: $order_no}) WHERE p.kept_at IS NULL AND p.due_at <= $now "
+        "RETURN count(p) AS n",
+        {"order_no": "o", "now": "t"},
+    ),
+    "keep_promises": Statement(
+        "OPTIONAL MATCH (p:Promise {case_id: $case_id}) WHERE p.kept_at IS NULL "
+        "SET p.kept_at = $at, p.kept_by = $author "
+        "WITH count(p) AS n "
+        "OPTIONAL MATCH (e:Escalation {case_id: $case_id}) WHERE e.closed_at IS NULL "
+        "SET e.closed_at = $at RETURN n",
+        {"case_id": 1, "at": "t", "author": "a"},
+    ),
+    "reopen_promises": Statement(
+        "OPTIONAL MATCH (p:Promise {case_id: $case_id}) REMOVE p.kept_at, p.kept_by "
+        "WITH count(p) AS n "
+        "OPTIONAL MATCH (e:Escalation {case_id: $case_id}) REMOVE e.closed_at RETURN n",
+        {"case_id": 1},
+    ),
+    "open_escalations": Statement(
+        "MATCH (e:Escalation) WHERE e.closed_at IS NULL "
+        "RETURN e {.*} AS row ORDER BY e.id LIMIT $limit",
+        {"limit": 10},
+    ),
+    "purge_promises": Statement(
+        "MATCH (c:Case) WHERE c.at < $before MATCH (p:Promise {case_id: c.id}) "
+        "DETACH DELETE p RETURN count(p) AS n",
+        {"before": "t"},
+    ),
+    "purge_escalations": Statement(
+        "MATCH (c:Case) WHERE c.at < $before MATCH (e:Escalation {case_id: c.id}) "
+        "DETACH DELETE e RETURN count(e) AS n",
+        {"before": "t"},
+    ),
+    "all_promises_raw": Statement("MATCH (p:Promise) RETURN p {.*} AS row ORDER BY p.id"),
+    "all_escalations_raw": Statement("MATCH (e:Escalation) RETURN e {.*} AS row ORDER BY e.id"),
+    "import_promises": Statement(
+        "UNWIND $rows AS row CREATE (p:Promise) SET p = row", {"rows": [_PROMISE]}
+    ),
+    "import_escalations": Statement(
+        "UNWIND $rows AS row CREATE (e:Escalation) SET e = row", {"rows": [_ESCALATION]}
+    ),
+    "set_promise_counters": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) "
+        "SET m.next_promise = $next_promise, m.next_escalation = $next_escalation",
+        {"next_promise": 1, "next_escalation": 1},
+    ),
 }
 
 
@@ -448,7 +573,8 @@ STATEMENTS: dict[str, Statement] = {
     # --- tests only: empty a scratch database before each contract test --------------
     "wipe_for_tests": Statement(
         "MATCH (n) WHERE n:KgNode OR n:KgMeta OR n:Revision OR n:Change OR n:Token "
-        "OR n:Case OR n:Outcome OR n:SystemStatus OR n:Candidate DETACH DELETE n"
+        "OR n:Case OR n:Outcome OR n:SystemStatus OR n:Candidate OR n:Promise OR n:Escalation "
+        "DETACH DELETE n"
     ),
     # --- migration (kgdiag migrate) ---------------------------------------------------
     "all_tokens_raw": Statement("MATCH (t:Token) RETURN t {.*} AS row ORDER BY t.id"),
@@ -477,6 +603,8 @@ STATEMENTS: dict[str, Statement] = {
         {"next_token": 1, "next_case": 1, "next_outcome": 1, "next_status": 1, "next_candidate": 1},
     ),
 }
+
+STATEMENTS.update(_PROMISE_STATEMENTS)
 
 
 def lint_payload() -> dict[str, Any]:

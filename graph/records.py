@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from .promise_records import PromiseRecords
+
 __all__ = [
     "Candidate",
     "CaseRecord",
@@ -143,8 +145,8 @@ class OutcomeCounts:
     by_symptom: Mapping[str, Mapping[str, int]]
 
 
-class RecordStore(Protocol):
-    """The records every backend keeps beside the graph."""
+class RecordStore(PromiseRecords, Protocol):
+    """The records every backend keeps beside the graph (the promise ledger included)."""
 
     def record_case(
         self,

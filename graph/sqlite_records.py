@@ -14,6 +14,7 @@ import threading
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from .promise_records import ESCALATIONS_DDL, PROMISES_DDL
 from .records import (
     Candidate,
     CaseRecord,
@@ -23,10 +24,12 @@ from .records import (
     new_ref,
     now_text,
 )
+from .sqlite_promises import ESCALATION_COLUMNS, PROMISE_COLUMNS, SqlitePromises
 
 __all__ = ["RECORDS_DDL", "RECORDS_MIGRATION_3", "SqliteRecords"]
 
-RECORDS_DDL = """
+RECORDS_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS cases (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, author TEXT NOT NULL,
     graph_revision INTEGER NOT NULL, symptom TEXT, top_cause TEXT,
@@ -53,6 +56,9 @@ CREATE TABLE IF NOT EXISTS system_status (
     note TEXT NOT NULL, eta TEXT, at TEXT NOT NULL, author TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS system_status_system ON system_status(system, id);
 """
+    + PROMISES_DDL
+    + ESCALATIONS_DDL
+)
 
 RECORDS_MIGRATION_3 = (
     "ALTER TABLE cases ADD COLUMN ref TEXT",
@@ -78,6 +84,8 @@ _TABLES = {
     "outcomes": _OUTCOME_COLUMNS,
     "candidates": _CANDIDATE_COLUMNS,
     "system_status": _STATUS_COLUMNS,
+    "promises": PROMISE_COLUMNS,
+    "escalations": ESCALATION_COLUMNS,
 }
 
 
@@ -89,8 +97,8 @@ class _Db(Protocol):
     ) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
-class SqliteRecords:
-    """The record tables of one SQLite store."""
+class SqliteRecords(SqlitePromises):
+    """The record tables of one SQLite store (the promise ledger from ``SqlitePromises``)."""
 
     def __init__(self, db: _Db) -> None:
         self._db = db
@@ -318,6 +326,12 @@ class SqliteRecords:
         with self._db.transaction() as conn:
             old = "SELECT id FROM cases WHERE at < ?"
             counts = {
+                "promises": conn.execute(
+                    f"DELETE FROM promises WHERE case_id IN ({old})", (before,)
+                ).rowcount,
+                "escalations": conn.execute(
+                    f"DELETE FROM escalations WHERE case_id IN ({old})", (before,)
+                ).rowcount,
                 "candidates": conn.execute(
                     f"DELETE FROM candidates WHERE case_id IN ({old})", (before,)
                 ).rowcount,

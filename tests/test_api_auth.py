@@ -100,6 +100,8 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "json": {"status": "up", "note": "ok"},
     },
     ("GET", "/v1/insights"): lambda s: {},
+    ("GET", "/v1/promises"): lambda s: {"query": {"state": "open"}},
+    ("GET", "/v1/escalations"): lambda s: {},
     ("POST", "/v1/changesets"): lambda s: {
         **_node_title_change(s),
         "headers": {"If-Match": f'"{s.revision()}"'},
