@@ -454,18 +454,41 @@ def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStor
     case = _case(store, message="words")
     _outcome(store, case.id, "region_lock")
     records.propose_candidate(case_id=case.id, symptom="s", text="words", lang="en")
+    records.record_promise(
+        case_id=case.id,
+        author="a",
+        order_no=None,
+        symptom="s",
+        kind="verifying",
+        what="w",
+        due_at="2026-01-01T00:00:00+00:00",
+        backstop=None,
+        backstop_resolution=None,
+        lang="zh",
+        priority="P3",
+    )
     old_status = records.set_system_status(
         system="sup-kx", status="down", note="", eta=None, author="m"
     )
     latest = records.set_system_status(system="sup-kx", status="up", note="", eta=None, author="m")
     assert records.purge(before="2000-01-01T00:00:00+00:00") == {
+        "promises": 0,
+        "escalations": 0,
         "candidates": 0,
         "outcomes": 0,
         "cases": 0,
         "system_status": 0,
     }
     counts = records.purge(before="9999-01-01T00:00:00+00:00")
-    assert counts == {"candidates": 1, "outcomes": 1, "cases": 1, "system_status": 1}
+    assert counts == {
+        "promises": 1,
+        "escalations": 0,
+        "candidates": 1,
+        "outcomes": 1,
+        "cases": 1,
+        "system_status": 1,
+    }
+    assert records.case_promise(case.id) is None
     assert records.get_case(case.id) is None
     assert records.outcome_counts().by_symptom == {}
     assert records.current_system_statuses() == [latest]
