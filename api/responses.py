@@ -724,6 +724,7 @@ class PromiseEntry(_Body):
     backstop: str | None
     backstop_resolution: str | None
     backstop_reply: str = Field(description="ready to send once the promise is missed")
+    backstop_min_role: Role | None = Field(description="who may carry the backstop out")
     lang: Literal["zh", "en"]
     priority: PromisePriority
 

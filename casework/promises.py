@@ -150,6 +150,14 @@ def _backstop_reply(store: GraphStore, record: PromiseRecord, now: datetime, sho
     return record.backstop or ""
 
 
+def _min_role(store: GraphStore, resolution: str | None) -> str | None:
+    """Who may carry the backstop out (a refund needs a senior and its checks)."""
+    snapshot = store.snapshot()
+    if not resolution or not snapshot.has_node(resolution):
+        return None
+    return str(snapshot.node(resolution).get("min_role", "agent"))
+
+
 def _promise_view(
     store: GraphStore,
     record: PromiseRecord,
@@ -176,6 +184,7 @@ def _promise_view(
         "backstop": record.backstop,
         "backstop_resolution": record.backstop_resolution,
         "backstop_reply": _backstop_reply(store, record, now, shown),
+        "backstop_min_role": _min_role(store, record.backstop_resolution),
         "lang": record.lang,
         "priority": {
             "level": _RAISE[record.priority] if late else record.priority,

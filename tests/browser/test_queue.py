@@ -77,6 +77,7 @@ def test_the_queue_lists_escalations_then_overdue_then_due_soon(
     assert "承诺已超时" in overdue.first.inner_text()
     # the backstop of "key not received" is a full refund: its reply is offered
     assert "退款" in overdue.first.locator("textarea").input_value()
+    assert overdue.first.locator(".needs-role").count() == 1  # a refund is a senior's to do
     due_soon = page.locator("#due-soon li")
     cases = [due_soon.nth(i).get_attribute("data-case") for i in range(due_soon.count())]
     assert soon["case_id"] in cases and late["case_id"] not in cases
