@@ -233,3 +233,28 @@ def test_calming_and_goodwill_edits_are_validated_and_audited(
     assert answer["escalation"]["calming"]["text"].startswith(
         "我是客服主管，您的订单由我亲自跟进，"
     )
+
+
+def test_without_calming_words_the_language_files_are_used_and_logged(
+    content: Any, caplog: Any
+) -> None:
+    from diagnostics.engine import diagnose_body
+    from diagnostics.language import language_data
+    from graph.snapshot import build_snapshot
+
+    body = {"symptom": "card_key_not_received", "order": PAID, "message": ANGRY}
+    body["now"] = "2026-12-01T10:00:00+08:00"
+    own = diagnose_body(build_snapshot(1, content), body).as_dict()["escalation"]
+    node = content.nodes["card_key_not_received"]
+    data = {k: v for k, v in node.data.items() if k != "calming"}
+    content.nodes["card_key_not_received"] = type(node)(node.type, data)
+    with caplog.at_level("WARNING", logger="diagnostics.promise"):
+        bare = diagnose_body(build_snapshot(2, content), body).as_dict()["escalation"]
+    fallback = str(language_data()["calming"]["zh"]).split("{{")[0]
+    assert bare["calming"]["text"].startswith(fallback)
+    assert not own["calming"]["text"].startswith(fallback)
+    assert "no calming words for symptom card_key_not_received" in caplog.text
+    # the supervisor names the same time the reply promised
+    answer = diagnose_body(build_snapshot(2, content), body).as_dict()
+    due = datetime.fromisoformat(answer["promise"]["due_at"])
+    assert f"{due:%H:%M}" in bare["calming"]["text"]
