@@ -54,10 +54,19 @@ _RAISE = {"P1": "P1", "P2": "P1", "P3": "P2", "P4": "P3"}
 
 
 def _order_no(body: Mapping[str, Any]) -> str | None:
+    """The order number a request names, if it could be one: the engine has not
+    checked the body yet, and refuses a bad one (a lone surrogate) with a 400."""
     order = body.get("order")
     number = order.get("order_no") if isinstance(order, Mapping) else None
     number = number or body.get("order_no")
-    return str(number) if number else None
+    if not isinstance(number, str | int) or isinstance(number, bool):
+        return None
+    text = str(number)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return text if 0 < len(text) <= 200 else None
 
 
 def _moment(body: Mapping[str, Any]) -> datetime:
@@ -66,9 +75,11 @@ def _moment(body: Mapping[str, Any]) -> datetime:
     value = body.get("now")
     if isinstance(value, str):
         try:
-            return parse_time(value)
-        except ValueError:
-            pass
+            moment = parse_time(value)
+        except (ValueError, OverflowError):
+            moment = None
+        if moment is not None and 2000 <= moment.year <= 2100:
+            return moment
     return datetime.now(UTC)
 
 
