@@ -11,6 +11,7 @@ and ``schema``.
 
 from __future__ import annotations
 
+from .freshness import is_fresh
 from .service import (
     Settings,
     candidate_list,
@@ -18,7 +19,6 @@ from .service import (
     case_view,
     decide_candidate,
     diagnose_case,
-    is_fresh,
     knowledge_of,
     mask_numbers,
     outcome_list,

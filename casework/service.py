@@ -31,7 +31,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from diagnostics.bayes import cause_model
-from diagnostics.conditions import parse_time
 from diagnostics.engine import Diagnosis, diagnose_body
 from diagnostics.knowledge import DEFAULT_PRIOR_WEIGHT, Knowledge
 from diagnostics.language import CJK
@@ -44,6 +43,9 @@ from graph.records import Candidate, CaseRecord, Outcome, SystemStatus
 from graph.snapshot import Snapshot, thaw
 from graph.store import GraphStore, role_allows
 from schema.validate import Finding
+
+from .freshness import eta_of as _eta
+from .freshness import is_fresh
 
 __all__ = [
     "Settings",
@@ -79,18 +81,6 @@ class Settings:
     similar_limit: int = 3
     zone: ZoneInfo = SHOP_ZONE
     retention: timedelta | None = None
-
-
-def _eta(record: SystemStatus) -> datetime | None:
-    return parse_time(record.eta) if record.eta else None
-
-
-def is_fresh(record: SystemStatus, now: datetime, max_age: timedelta) -> bool:
-    """Recent enough to trust, or announced to last until an ETA still ahead."""
-    if now - parse_time(record.at) <= max_age:
-        return True
-    eta = _eta(record)
-    return eta is not None and eta > now
 
 
 def status_view(record: SystemStatus, now: datetime, settings: Settings) -> dict[str, Any]:
@@ -134,6 +124,16 @@ def case_keys(snapshot: Snapshot, order: Mapping[str, Any]) -> tuple[str | None,
     if supplier:
         supplier = canonical_system(snapshot, str(supplier)) or str(supplier)
     return (str(name) if name else None), (str(supplier) if supplier else None)
+
+
+def case_channel(snapshot: Snapshot, order: Mapping[str, Any]) -> str | None:
+    """The payment channel of an order as records file it: the gateway, by the
+    graph's System id when the shop's spelling is a known alias (so outages of
+    one channel are seen whatever the shop calls it)."""
+    gateway = (order.get("payment") or {}).get("gateway")
+    if not gateway:
+        return None
+    return canonical_system(snapshot, str(gateway)) or str(gateway)
 
 
 def _similar(
@@ -242,6 +242,7 @@ def diagnose_case(
             supplier=supplier,
             order_no=str(answer.order["order_no"]) if answer.order.get("order_no") else None,
             message=str(words).strip()[:300] or None if words else None,
+            channel=case_channel(snapshot, answer.order),
         )
         result["case_id"] = case.ref
         purge_expired(store, settings)

@@ -23,15 +23,17 @@ from .records import (
     new_ref,
     now_text,
 )
+from .sqlite_proposals import PROPOSAL_COLUMNS, PROPOSALS_DDL, SqliteProposals
 
-__all__ = ["RECORDS_DDL", "RECORDS_MIGRATION_3", "SqliteRecords"]
+__all__ = ["RECORDS_DDL", "RECORDS_MIGRATION_3", "RECORDS_MIGRATION_4", "SqliteRecords"]
 
-RECORDS_DDL = """
+RECORDS_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS cases (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, author TEXT NOT NULL,
     graph_revision INTEGER NOT NULL, symptom TEXT, top_cause TEXT,
     confidence REAL NOT NULL, product TEXT, supplier TEXT, order_no TEXT,
-    ref TEXT, message TEXT);
+    ref TEXT, message TEXT, channel TEXT);
 CREATE INDEX IF NOT EXISTS cases_at ON cases(at);
 CREATE UNIQUE INDEX IF NOT EXISTS cases_ref ON cases(ref);
 CREATE TABLE IF NOT EXISTS outcomes (
@@ -53,6 +55,8 @@ CREATE TABLE IF NOT EXISTS system_status (
     note TEXT NOT NULL, eta TEXT, at TEXT NOT NULL, author TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS system_status_system ON system_status(system, id);
 """
+    + PROPOSALS_DDL
+)
 
 RECORDS_MIGRATION_3 = (
     "ALTER TABLE cases ADD COLUMN ref TEXT",
@@ -63,9 +67,12 @@ RECORDS_MIGRATION_3 = (
 )
 """Schema 2 → 3: case refs and words, outcome states; then RECORDS_DDL adds the rest."""
 
+RECORDS_MIGRATION_4 = ("ALTER TABLE cases ADD COLUMN channel TEXT",)
+"""Schema 3 → 4: a case's payment channel (older cases have none); then RECORDS_DDL."""
+
 _CASE_COLUMNS = (
     "id, at, author, graph_revision, symptom, top_cause, confidence, product, supplier, order_no,"
-    " ref, message"
+    " ref, message, channel"
 )
 _OUTCOME_COLUMNS = (
     "id, at, author, case_id, symptom, cause, resolution, product, supplier, order_no,"
@@ -78,6 +85,7 @@ _TABLES = {
     "outcomes": _OUTCOME_COLUMNS,
     "candidates": _CANDIDATE_COLUMNS,
     "system_status": _STATUS_COLUMNS,
+    "status_proposals": PROPOSAL_COLUMNS,
 }
 
 
@@ -89,8 +97,8 @@ class _Db(Protocol):
     ) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
-class SqliteRecords:
-    """The record tables of one SQLite store."""
+class SqliteRecords(SqliteProposals):
+    """The record tables of one SQLite store (the proposals' methods in ``sqlite_proposals``)."""
 
     def __init__(self, db: _Db) -> None:
         self._db = db
@@ -131,14 +139,15 @@ class SqliteRecords:
         supplier: str | None,
         order_no: str | None,
         message: str | None = None,
+        channel: str | None = None,
     ) -> CaseRecord:
         at = now_text()
         values = (at, author, graph_revision, symptom, top_cause, confidence)
-        rest = (product, supplier, order_no, new_ref(), message)
+        rest = (product, supplier, order_no, new_ref(), message, channel)
         with self._db.transaction() as conn:
             cur = conn.execute(
                 f"INSERT INTO cases ({_CASE_COLUMNS})"
-                " VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, *rest),
             )
         return CaseRecord(int(cur.lastrowid or 0), *values, *rest)
@@ -328,6 +337,11 @@ class SqliteRecords:
                 "system_status": conn.execute(
                     "DELETE FROM system_status WHERE at < ? AND id NOT IN"
                     " (SELECT MAX(id) FROM system_status GROUP BY system)",
+                    (before,),
+                ).rowcount,
+                # Their evidence names orders: decided ones go with the cases they cite.
+                "status_proposals": conn.execute(
+                    "DELETE FROM status_proposals WHERE state <> 'open' AND decided_at < ?",
                     (before,),
                 ).rowcount,
             }
