@@ -12,6 +12,13 @@ and ``schema``.
 from __future__ import annotations
 
 from .freshness import is_fresh
+from .outages import (
+    ProposalDecided,
+    decide_status_proposal,
+    mask_order_no,
+    proposal_view,
+    propose_outages,
+)
 from .service import (
     Settings,
     candidate_list,
@@ -30,16 +37,21 @@ from .service import (
 )
 
 __all__ = [
+    "ProposalDecided",
     "Settings",
     "candidate_list",
     "case_keys",
     "case_view",
     "decide_candidate",
+    "decide_status_proposal",
     "diagnose_case",
     "is_fresh",
     "knowledge_of",
     "mask_numbers",
+    "mask_order_no",
     "outcome_list",
+    "proposal_view",
+    "propose_outages",
     "purge_expired",
     "record_outcome",
     "revert_outcome",

@@ -34,6 +34,7 @@ from diagnostics.bayes import cause_model
 from diagnostics.engine import Diagnosis, diagnose_body
 from diagnostics.knowledge import DEFAULT_PRIOR_WEIGHT, Knowledge
 from diagnostics.language import CJK
+from diagnostics.outages import OutageRule
 from diagnostics.systems import canonical_system
 from diagnostics.timezone import SHOP_ZONE
 from graph.errors import ChangeSetInvalid, NotFound
@@ -46,6 +47,7 @@ from schema.validate import Finding
 
 from .freshness import eta_of as _eta
 from .freshness import is_fresh
+from .outages import propose_after_case
 
 __all__ = [
     "Settings",
@@ -72,6 +74,9 @@ def _sees_every_case(role: str) -> bool:
     return role_allows(role, "senior")
 
 
+DEFAULT_OUTAGE_RULE = OutageRule()
+
+
 @dataclass(frozen=True)
 class Settings:
     """How much the records are trusted; set from the app's configuration."""
@@ -81,6 +86,8 @@ class Settings:
     similar_limit: int = 3
     zone: ZoneInfo = SHOP_ZONE
     retention: timedelta | None = None
+    outages: OutageRule = DEFAULT_OUTAGE_RULE
+    outage_check_every: timedelta = timedelta(seconds=30)
 
 
 def status_view(record: SystemStatus, now: datetime, settings: Settings) -> dict[str, Any]:
@@ -246,6 +253,14 @@ def diagnose_case(
         )
         result["case_id"] = case.ref
         purge_expired(store, settings)
+        propose_after_case(
+            store.records,
+            snapshot,
+            case,
+            rule=settings.outages,
+            every=settings.outage_check_every,
+            status_max_age=settings.status_max_age,
+        )
     return result
 
 
