@@ -99,7 +99,14 @@ def propose_outages(
     nothing is failing, or when everything failing is already known).
     """
     rule = rule or OutageRule()
-    cases = records.cases(since=_stamp(now - rule.reach), until=_stamp(now + timedelta(seconds=1)))
+    until = _stamp(now + timedelta(seconds=1))
+    # The window alone first: without the baseline every signal it holds shows (a
+    # mean of 0 is beaten by any count), so when it shows none, the 24 windows
+    # before need not be read (they are most of the cost: 25x the cases).
+    recent = records.cases(since=_stamp(now - rule.window), until=until)
+    if not outage_signals(snapshot, map(_observation, recent), until=now, rule=rule):
+        return []
+    cases = records.cases(since=_stamp(now - rule.reach), until=until)
     signals = outage_signals(snapshot, map(_observation, cases), until=now, rule=rule)
     if not signals:
         return []

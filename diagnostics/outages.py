@@ -26,7 +26,7 @@ Pure: observations in, signals out; no store, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from graph.snapshot import Snapshot
 
 from .conditions import parse_time
 from .insights import SpikeRule, spikes
-from .systems import canonical_system
+from .systems import canonical_system, system_names
 
 __all__ = ["GROUPS", "Observation", "OutageRule", "OutageSignal", "outage_signals"]
 
@@ -126,12 +126,26 @@ class OutageSignal:
 
 
 def _by_system(snapshot: Snapshot, item: Observation) -> Observation:
-    """The observation with its supplier and channel by System id where the graph knows them."""
+    """The observation with its supplier and channel by System id where the graph knows them
+    (filed cases name them so already: then it is the observation itself)."""
+    names = system_names(snapshot)
+    supplier = names.get(item.supplier, item.supplier) if item.supplier else item.supplier
+    channel = names.get(item.channel, item.channel) if item.channel else item.channel
+    if supplier == item.supplier and channel == item.channel:
+        return item
+    return replace(item, supplier=supplier, channel=channel)
 
-    def named(name: str | None) -> str | None:
-        return name and (canonical_system(snapshot, name) or name)
 
-    return replace(item, supplier=named(item.supplier), channel=named(item.channel))
+def _implicated(snapshot: Snapshot) -> Mapping[str, frozenset[str]]:
+    """Each cause's systems (its ``depends_on`` targets), derived once per snapshot."""
+
+    def build(snap: Snapshot) -> Mapping[str, frozenset[str]]:
+        return {
+            cause: frozenset(t for t, _ in snap.out_edges(cause, "depends_on"))
+            for cause in snap.nodes_of_type("Cause")
+        }
+
+    return snapshot.derived("outage_implicated", build)
 
 
 def _latest_per_order(
@@ -213,14 +227,20 @@ def outage_signals(
     orders = _latest_per_order(snapshot, observations, until)
     since = until - rule.window
     recent = [o for o in orders if since <= parse_time(o.at)]
+    implicated = _implicated(snapshot)
     best: dict[str, OutageSignal] = {}
     for group in GROUPS:
 
         def key(o: Observation, group: str = group) -> tuple[str | None, str | None]:
             return getattr(o, group), o.cause
 
+        # Only orders whose cause is a state of their own group's system can spike
+        # into a signal: the rest are left out before the rule counts (most of them).
+        suspects = [
+            o for o in orders if o.cause and getattr(o, group) in implicated.get(o.cause, ())
+        ]
         labels = (group, "cause", "outage")
-        for spike in spikes(orders, key, labels, snapshot, until, rule.spike_rule):
+        for spike in spikes(suspects, key, labels, snapshot, until, rule.spike_rule):
             found = _signal(snapshot, spike, recent, group, rule, since, until)
             if found is None:
                 continue
