@@ -21,13 +21,23 @@ from flask.json.provider import DefaultJSONProvider
 from flask_orjson import OrjsonProvider
 from flask_wtf.csrf import CSRFProtect
 
+from appstate import outage_rule
 from diagnostics.timezone import shop_zone
 from graph.errors import StoreUnavailable
 from graph.store import open_store
 from schema.problems import json_int
 from shop import order_source
 
-from . import browse, cases, editing, insights, openapi, promises, systems  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    browse,
+    cases,
+    editing,
+    insights,
+    openapi,
+    promises,
+    proposals,
+    systems,
+)
 from .common import health, v1
 from .errors import register_error_handlers
 from .headers import add_security_headers
@@ -84,6 +94,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Bodies over this size get 413 before they are read.
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["KGDIAG_MAX_BODY_BYTES"])
     zone = shop_zone(str(app.config["KGDIAG_TIMEZONE"]))  # a wrong zone stops the start, named
+    outage_rule(app.config)  # so does an outage setting that means nothing
     # Orders by their number: the shop's database, its hook, or none (a wrong setting
     # stops the start, named; the database is first asked at the first lookup).
     app.extensions["kgdiag_order_source"] = order_source(app.config, zone)

@@ -44,6 +44,8 @@ __all__ = [
     "PromiseList",
     "RevisionBody",
     "SearchBody",
+    "StatusProposalDecided",
+    "StatusProposalList",
     "SymptomList",
     "SystemList",
     "SystemStatusBody",
@@ -751,3 +753,53 @@ class EscalationList(_Body):
     """``GET /v1/escalations``: open ones, oldest first."""
 
     escalations: list[EscalationEntry]
+
+
+# --- system-status proposals (outages seen from orders) ---------------------------------------
+
+
+class ProposalEvidence(_Body):
+    """Why a status is proposed: the failing orders and the window they fell in."""
+
+    cause: str
+    group: Literal["supplier", "channel"]
+    name: str = Field(description="the supplier or channel as the cases filed it")
+    orders: list[str] = Field(description="the failing orders' numbers, oldest first")
+    failing: int = Field(description="orders of the group that led with the cause")
+    seen: int = Field(description="orders of the group diagnosed in the window")
+    share: float
+    window_minutes: int
+    since: str
+    until: str
+    baseline_per_window: float = Field(description="failing orders per window before, on average")
+
+
+class StatusProposalBody(_Body):
+    """A proposed system status; ``state`` open until an admin accepts or dismisses it."""
+
+    id: int
+    at: str
+    updated_at: str = Field(description="when the evidence was last refreshed")
+    system: str
+    system_title: LangText
+    status: Literal["degraded", "down"]
+    cause: str
+    cause_title: LangText
+    evidence: ProposalEvidence
+    state: Literal["open", "accepted", "dismissed"]
+    decided_by: str | None
+    decided_at: str | None
+    note: str | None
+
+
+class StatusProposalList(_Body):
+    """``GET /v1/system-proposals``: newest first."""
+
+    proposals: list[StatusProposalBody]
+
+
+class StatusProposalDecided(_Body):
+    """``POST /v1/system-proposals/{id}``: the proposal as decided; the status it set."""
+
+    proposal: StatusProposalBody
+    status: SystemStatusBody | None

@@ -131,6 +131,33 @@ SETTINGS: tuple[Setting, ...] = (
         "memory://",
         "where rate-limit counts live (a limits storage URI; memory:// counts per worker)",
     ),
+    Setting(
+        "KGDIAG_OUTAGE_WINDOW_MINUTES",
+        float,
+        30,
+        "outage proposals: the window in which orders of one supplier or channel failing"
+        " the same way are counted",
+    ),
+    Setting(
+        "KGDIAG_OUTAGE_MIN_ORDERS",
+        int,
+        3,
+        "outage proposals: how many orders must fail the same way in the window (and 3x"
+        " their usual rate) before an admin is asked",
+    ),
+    Setting(
+        "KGDIAG_OUTAGE_DOWN_SHARE",
+        float,
+        0.9,
+        "outage proposals: the share of the window's diagnosed orders of that supplier or"
+        " channel failing that proposes down rather than degraded",
+    ),
+    Setting(
+        "KGDIAG_OUTAGE_CHECK_SECONDS",
+        float,
+        30,
+        "outage proposals: after a filed case, look again at most this often (per worker)",
+    ),
     Setting("KGDIAG_WORKERS", int, 2, "gunicorn worker processes (kgdiag serve --workers)"),
     Setting(
         "KGDIAG_CONNECTIONS",

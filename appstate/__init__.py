@@ -7,16 +7,19 @@ the API (the app factory in ``api`` mounts the pages; imports point down).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 
 from casework import Settings
+from diagnostics.outages import OutageRule
 from diagnostics.timezone import shop_zone
 from graph.store import GraphStore, TokenInfo
 from shop import OrderSource
 
-__all__ = ["order_source", "settings", "store", "token_author"]
+__all__ = ["order_source", "outage_rule", "settings", "store", "token_author"]
 
 
 def store() -> GraphStore:
@@ -39,6 +42,18 @@ def settings() -> Settings:
         prior_weight=float(config["KGDIAG_PRIOR_WEIGHT"]),
         zone=shop_zone(str(config["KGDIAG_TIMEZONE"])),
         retention=_days(float(config["KGDIAG_RETENTION_DAYS"])),
+        outages=outage_rule(config),
+        outage_check_every=timedelta(seconds=float(config["KGDIAG_OUTAGE_CHECK_SECONDS"])),
+    )
+
+
+def outage_rule(config: Mapping[str, Any]) -> OutageRule:
+    """When failing orders propose a system status (``KGDIAG_OUTAGE_*``); a value
+    that means nothing raises ValueError, named (the app factory asks at start)."""
+    return OutageRule(
+        window=timedelta(minutes=float(config["KGDIAG_OUTAGE_WINDOW_MINUTES"])),
+        min_orders=int(config["KGDIAG_OUTAGE_MIN_ORDERS"]),
+        down_share=float(config["KGDIAG_OUTAGE_DOWN_SHARE"]),
     )
 
 

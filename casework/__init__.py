@@ -11,6 +11,14 @@ and ``schema``.
 
 from __future__ import annotations
 
+from .freshness import is_fresh
+from .outages import (
+    ProposalDecided,
+    decide_status_proposal,
+    mask_order_no,
+    proposal_view,
+    propose_outages,
+)
 from .promises import escalation_list, promise_list, queue
 from .service import (
     Settings,
@@ -19,7 +27,6 @@ from .service import (
     case_view,
     decide_candidate,
     diagnose_case,
-    is_fresh,
     knowledge_of,
     mask_numbers,
     outcome_list,
@@ -31,18 +38,23 @@ from .service import (
 )
 
 __all__ = [
+    "ProposalDecided",
     "Settings",
     "candidate_list",
     "case_keys",
     "case_view",
     "decide_candidate",
+    "decide_status_proposal",
     "diagnose_case",
     "escalation_list",
     "is_fresh",
     "knowledge_of",
     "mask_numbers",
+    "mask_order_no",
     "outcome_list",
     "promise_list",
+    "proposal_view",
+    "propose_outages",
     "purge_expired",
     "queue",
     "record_outcome",

@@ -31,10 +31,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from diagnostics.bayes import cause_model
-from diagnostics.conditions import parse_time
 from diagnostics.engine import Diagnosis, diagnose_body
 from diagnostics.knowledge import DEFAULT_PRIOR_WEIGHT, Knowledge
 from diagnostics.language import CJK
+from diagnostics.outages import OutageRule
 from diagnostics.systems import canonical_system
 from diagnostics.timezone import SHOP_ZONE
 from graph.errors import ChangeSetInvalid, NotFound
@@ -45,6 +45,9 @@ from graph.snapshot import Snapshot, thaw
 from graph.store import GraphStore, role_allows
 from schema.validate import Finding
 
+from .freshness import eta_of as _eta
+from .freshness import is_fresh
+from .outages import propose_after_case
 from .promises import file_promise, with_overdue
 
 __all__ = [
@@ -72,6 +75,9 @@ def _sees_every_case(role: str) -> bool:
     return role_allows(role, "senior")
 
 
+DEFAULT_OUTAGE_RULE = OutageRule()
+
+
 @dataclass(frozen=True)
 class Settings:
     """How much the records are trusted; set from the app's configuration."""
@@ -81,18 +87,8 @@ class Settings:
     similar_limit: int = 3
     zone: ZoneInfo = SHOP_ZONE
     retention: timedelta | None = None
-
-
-def _eta(record: SystemStatus) -> datetime | None:
-    return parse_time(record.eta) if record.eta else None
-
-
-def is_fresh(record: SystemStatus, now: datetime, max_age: timedelta) -> bool:
-    """Recent enough to trust, or announced to last until an ETA still ahead."""
-    if now - parse_time(record.at) <= max_age:
-        return True
-    eta = _eta(record)
-    return eta is not None and eta > now
+    outages: OutageRule = DEFAULT_OUTAGE_RULE
+    outage_check_every: timedelta = timedelta(seconds=30)
 
 
 def status_view(record: SystemStatus, now: datetime, settings: Settings) -> dict[str, Any]:
@@ -136,6 +132,16 @@ def case_keys(snapshot: Snapshot, order: Mapping[str, Any]) -> tuple[str | None,
     if supplier:
         supplier = canonical_system(snapshot, str(supplier)) or str(supplier)
     return (str(name) if name else None), (str(supplier) if supplier else None)
+
+
+def case_channel(snapshot: Snapshot, order: Mapping[str, Any]) -> str | None:
+    """The payment channel of an order as records file it: the gateway, by the
+    graph's System id when the shop's spelling is a known alias (so outages of
+    one channel are seen whatever the shop calls it)."""
+    gateway = (order.get("payment") or {}).get("gateway")
+    if not gateway:
+        return None
+    return canonical_system(snapshot, str(gateway)) or str(gateway)
 
 
 def _similar(
@@ -245,10 +251,19 @@ def diagnose_case(
             supplier=supplier,
             order_no=str(answer.order["order_no"]) if answer.order.get("order_no") else None,
             message=str(words).strip()[:300] or None if words else None,
+            channel=case_channel(snapshot, answer.order),
         )
         result["case_id"] = case.ref
         file_promise(store, case, result, author=author)
         purge_expired(store, settings)
+        propose_after_case(
+            store.records,
+            snapshot,
+            case,
+            rule=settings.outages,
+            every=settings.outage_check_every,
+            status_max_age=settings.status_max_age,
+        )
     return result
 
 

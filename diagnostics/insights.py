@@ -17,17 +17,26 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from graph.records import CaseRecord, Outcome
 from graph.snapshot import Snapshot
 
 from .conditions import parse_time
 
-__all__ = ["SpikeRule", "insights"]
+__all__ = ["SpikeRule", "insights", "spikes"]
 
-R = TypeVar("R", CaseRecord, Outcome)
-_ZH = {"supplier": "供应商", "product": "商品"}
+
+class _Timed(Protocol):
+    """A record with its RFC 3339 time (cases, outcomes, outage observations)."""
+
+    @property
+    def at(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Timed)
+_ZH = {"supplier": "供应商", "product": "商品", "channel": "支付通道"}
+_WHAT = {"confirmed_cause": ("已确认", "confirmed"), "outage": ("诊断为", "diagnosed")}
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ def _between(records: Iterable[R], start: datetime, end: datetime) -> list[R]:
     return [r for r in records if start <= parse_time(r.at) < end]
 
 
-def _spikes(
+def spikes(
     records: Sequence[R],
     key: Callable[[R], tuple[str | None, str | None]],
     labels: tuple[str, str, str],
@@ -88,6 +97,13 @@ def _spikes(
     until: datetime,
     rule: SpikeRule,
 ) -> list[dict[str, Any]]:
+    """Groups whose count in ``[until - window, until)`` is at least ``min_count``
+    and ``ratio`` times their mean over the ``baseline`` windows before.
+
+    ``key`` gives a record's (group, item), either None to leave it out;
+    ``labels`` names them and the kind of spike. The outage proposals
+    (``diagnostics.outages``) use this same rule over diagnosed orders.
+    """
     group_name, item_name, kind = labels
     start = until - rule.window
     recent = Counter(k for r in _between(records, start, until) if all(k := key(r)))
@@ -102,7 +118,7 @@ def _spikes(
             continue
         title = snapshot.title(str(item), "zh")
         title_en = snapshot.title(str(item), "en")
-        what = "已确认" if kind == "confirmed_cause" else "咨询"
+        what, what_en = _WHAT.get(kind, ("咨询", "asked"))
         found.append(
             {
                 "kind": kind,
@@ -116,7 +132,7 @@ def _spikes(
                     "zh": f"{_ZH[group_name]} {group}：最近 {minutes} 分钟{what}"
                     f"「{title}」{count} 次，此前平均每 {minutes} 分钟 {mean:.1f} 次",
                     "en": f"{group_name} {group}: {count} x '{title_en}' "
-                    f"({'confirmed' if kind == 'confirmed_cause' else 'asked'}) in the last "
+                    f"({what_en}) in the last "
                     f"{minutes} min, against {mean:.1f} per {minutes} min before",
                 },
             }
@@ -154,10 +170,10 @@ def insights(
     in_cases = _between(cases, since, until)
     in_outcomes = _between(outcomes, since, until)
     at = (snapshot, until, rule)
-    spikes = [
-        *_spikes(outcomes, _by_supplier_cause, ("supplier", "cause", "confirmed_cause"), *at),
-        *_spikes(cases, _by_product_symptom, ("product", "symptom", "questions"), *at),
-        *_spikes(cases, _by_supplier_symptom, ("supplier", "symptom", "questions"), *at),
+    found = [
+        *spikes(outcomes, _by_supplier_cause, ("supplier", "cause", "confirmed_cause"), *at),
+        *spikes(cases, _by_product_symptom, ("product", "symptom", "questions"), *at),
+        *spikes(cases, _by_supplier_symptom, ("supplier", "symptom", "questions"), *at),
     ]
     return {
         "since": since.isoformat(),
@@ -169,5 +185,5 @@ def insights(
         "top_causes": _top(Counter(o.cause for o in in_outcomes), snapshot, "cause", top),
         "by_product": _groups(in_cases, in_outcomes, snapshot, "product", top),
         "by_supplier": _groups(in_cases, in_outcomes, snapshot, "supplier", top),
-        "spikes": spikes,
+        "spikes": found,
     }

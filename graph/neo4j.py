@@ -29,6 +29,7 @@ from .integrity import plan_changeset
 from .model import Change, ChangeSet, Edge, EdgeKey, GraphContent, Node, undo_change
 from .neo4j_cypher import NODE_LABELS, STATEMENTS
 from .neo4j_promises import Neo4jPromises
+from .neo4j_proposals import PROPOSAL_FIELDS, Neo4jProposals
 from .neo4j_rows import (
     RELATIONSHIP_TYPES,
     change_from_row,
@@ -67,7 +68,7 @@ __all__ = ["NEO4J_SCHEMES", "Neo4jRecords", "Neo4jStore", "init_neo4j"]
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 SCHEMA_VERSION = "2"
-_COUNTERS = ("next_case", "next_outcome", "next_status", "next_candidate")
+_COUNTERS = ("next_case", "next_outcome", "next_status", "next_candidate", "next_proposal")
 _R = TypeVar("_R", CaseRecord, Outcome, SystemStatus, Candidate)
 
 
@@ -356,9 +357,9 @@ class Neo4jStore:
         self._write(lambda tx: tx.run(_q("end_session"), hash=key).consume())
 
 
-class Neo4jRecords(Neo4jPromises):
+class Neo4jRecords(Neo4jPromises, Neo4jProposals):
     """Cases, outcomes and system status as nodes; ids from counters on ``KgMeta``
-    (the promise ledger from ``Neo4jPromises``)."""
+    (the promise ledger from ``Neo4jPromises``, the proposals from ``neo4j_proposals``)."""
 
     def __init__(self, store: Neo4jStore) -> None:
         self._store = store
@@ -391,6 +392,10 @@ class Neo4jRecords(Neo4jPromises):
                 dataclasses.asdict(_as(SystemStatus, r)) for r in self._rows("all_statuses_raw")
             ],
             **self.raw_promise_records(),
+            "status_proposals": [
+                {name: row.get(name) for name in PROPOSAL_FIELDS}
+                for row in self._rows("all_proposals_raw")
+            ],
         }
 
     def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
@@ -399,6 +404,7 @@ class Neo4jRecords(Neo4jPromises):
             "outcomes": "import_outcomes",
             "candidates": "import_candidates",
             "system_status": "import_statuses",
+            "status_proposals": "import_proposals",
         }
 
         def work(tx: Any) -> None:
@@ -416,6 +422,7 @@ class Neo4jRecords(Neo4jPromises):
             next_outcome=next_id("outcomes"),
             next_status=next_id("system_status"),
             next_candidate=next_id("candidates"),
+            next_proposal=next_id("status_proposals"),
         )
         self.import_promise_records(records)
 
@@ -434,7 +441,7 @@ class Neo4jRecords(Neo4jPromises):
         return [dict(r["row"]) for r in self._store._read(name, **params)]
 
     def record_case(self, **fields: Any) -> CaseRecord:
-        row = {"message": None, **fields, "ref": new_ref()}
+        row = {"message": None, "channel": None, **fields, "ref": new_ref()}
         return _as(CaseRecord, self._create("next_case", "create_case", row))
 
     def get_case(self, case_id: int) -> CaseRecord | None:
@@ -573,6 +580,7 @@ class Neo4jRecords(Neo4jPromises):
                         ("outcomes", "purge_outcomes"),
                         ("cases", "purge_cases"),
                         ("system_status", "purge_statuses"),
+                        ("status_proposals", "purge_proposals"),
                     )
                 },
             }

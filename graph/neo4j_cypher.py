@@ -40,6 +40,7 @@ LABELS = (
     "Candidate",
     "Promise",
     "Escalation",
+    "StatusProposal",
 )
 RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON", "TEACHES")
 SESSION_OF = "SESSION_OF"
@@ -55,6 +56,7 @@ PROPERTY_KEYS = (
     "next_candidate", "kept_at", "kept_by", "due_at", "what", "backstop",
     "backstop_resolution", "priority", "escalate_to", "reason", "calming", "goodwill_kind",
     "goodwill_value", "goodwill_text", "closed_at", "next_promise", "next_escalation",
+    "channel", "updated_at", "evidence", "next_proposal",
 )  # fmt: skip
 
 
@@ -98,6 +100,7 @@ _CASE = {
     "order_no": None,
     "ref": "cAAAA",
     "message": None,
+    "channel": None,
 }
 _OUTCOME = {
     "id": 1,
@@ -126,6 +129,19 @@ _CANDIDATE = {
     "state": "open",
     "decided_by": None,
     "decided_at": None,
+}
+_PROPOSAL = {
+    "id": 1,
+    "at": "t",
+    "updated_at": "t",
+    "system": "s",
+    "status": "down",
+    "cause": "c",
+    "evidence": "{}",
+    "state": "open",
+    "decided_by": None,
+    "decided_at": None,
+    "note": None,
 }
 _STATUS = {
     "id": 1,
@@ -297,6 +313,14 @@ STATEMENTS: dict[str, Statement] = {
     "constraint_case_id": Statement(
         "CREATE CONSTRAINT kg_case_id IF NOT EXISTS FOR (c:Case) REQUIRE c.id IS UNIQUE"
     ),
+    "constraint_proposal_id": Statement(
+        "CREATE CONSTRAINT kg_proposal_id IF NOT EXISTS "
+        "FOR (p:StatusProposal) REQUIRE p.id IS UNIQUE"
+    ),
+    "index_proposal_system": Statement(
+        "CREATE INDEX kg_proposal_system IF NOT EXISTS "
+        "FOR (p:StatusProposal) ON (p.system, p.state)"
+    ),
     "index_node_type": Statement(
         "CREATE INDEX kg_node_type IF NOT EXISTS FOR (n:KgNode) ON (n.type)"
     ),
@@ -328,7 +352,8 @@ STATEMENTS: dict[str, Statement] = {
     "meta_counters": Statement(
         "MATCH (m:KgMeta {key: 'store'}) RETURN m.next_token AS next_token, "
         "m.next_case AS next_case, m.next_outcome AS next_outcome, m.next_status AS next_status, "
-        "coalesce(m.next_candidate, 1) AS next_candidate"
+        "coalesce(m.next_candidate, 1) AS next_candidate, "
+        "coalesce(m.next_proposal, 1) AS next_proposal"
     ),
     "all_nodes": Statement("MATCH (n:KgNode) RETURN n.id AS id, n.type AS type, n.data AS data"),
     "all_edges": Statement(
@@ -559,6 +584,42 @@ STATEMENTS: dict[str, Statement] = {
         "DETACH DELETE s RETURN count(s) AS n",
         {"before": "t"},
     ),
+    # System-status proposals: one open per system, under the meta node's write lock.
+    "lock_proposals": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_proposal = coalesce(m.next_proposal, 1) "
+        "RETURN m.next_proposal AS id"
+    ),
+    "next_proposal": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_proposal = coalesce(m.next_proposal, 1) + 1 "
+        "RETURN m.next_proposal - 1 AS id"
+    ),
+    "open_proposal": Statement(
+        "MATCH (p:StatusProposal {system: $system, state: 'open'}) RETURN p {.*} AS row",
+        {"system": "s"},
+    ),
+    "refresh_proposal": Statement(
+        "MATCH (p:StatusProposal {id: $id, state: 'open'}) SET p.updated_at = $at, "
+        "p.status = $status, p.cause = $cause, p.evidence = $evidence RETURN p {.*} AS row",
+        {"id": 1, "at": "t", "status": "down", "cause": "c", "evidence": "{}"},
+    ),
+    "create_proposal": Statement("CREATE (p:StatusProposal) SET p = $row", {"row": _PROPOSAL}),
+    "get_proposal": Statement("MATCH (p:StatusProposal {id: $id}) RETURN p {.*} AS row", {"id": 1}),
+    "proposals_listed": Statement(
+        "MATCH (p:StatusProposal) WHERE ($state IS NULL OR p.state = $state) "
+        "AND ($system IS NULL OR p.system = $system) "
+        "RETURN p {.*} AS row ORDER BY p.id DESC LIMIT $limit",
+        {"state": "open", "system": None, "limit": 100},
+    ),
+    "decide_proposal": Statement(
+        "MATCH (p:StatusProposal {id: $id, state: 'open'}) SET p.state = $state, "
+        "p.decided_by = $author, p.decided_at = $at, p.note = $note RETURN p {.*} AS row",
+        {"id": 1, "state": "accepted", "author": "a", "at": "t", "note": None},
+    ),
+    "purge_proposals": Statement(
+        "MATCH (p:StatusProposal) WHERE p.state <> 'open' AND p.decided_at < $before "
+        "DETACH DELETE p RETURN count(p) AS n",
+        {"before": "t"},
+    ),
     "create_status": Statement("CREATE (s:SystemStatus) SET s = $row", {"row": _STATUS}),
     "current_statuses": Statement(
         "MATCH (s:SystemStatus) WITH s.system AS system, max(s.id) AS latest "
@@ -574,6 +635,7 @@ STATEMENTS: dict[str, Statement] = {
     "wipe_for_tests": Statement(
         "MATCH (n) WHERE n:KgNode OR n:KgMeta OR n:Revision OR n:Change OR n:Token "
         "OR n:Case OR n:Outcome OR n:SystemStatus OR n:Candidate OR n:Promise OR n:Escalation "
+        "OR n:StatusProposal "
         "DETACH DELETE n"
     ),
     # --- migration (kgdiag migrate) ---------------------------------------------------
@@ -582,6 +644,10 @@ STATEMENTS: dict[str, Statement] = {
     "all_outcomes_raw": Statement("MATCH (o:Outcome) RETURN o {.*} AS row ORDER BY o.id"),
     "all_candidates_raw": Statement("MATCH (d:Candidate) RETURN d {.*} AS row ORDER BY d.id"),
     "all_statuses_raw": Statement("MATCH (s:SystemStatus) RETURN s {.*} AS row ORDER BY s.id"),
+    "all_proposals_raw": Statement("MATCH (p:StatusProposal) RETURN p {.*} AS row ORDER BY p.id"),
+    "import_proposals": Statement(
+        "UNWIND $rows AS row CREATE (p:StatusProposal) SET p = row", {"rows": [_PROPOSAL]}
+    ),
     "import_cases": Statement("UNWIND $rows AS row CREATE (c:Case) SET c = row", {"rows": [_CASE]}),
     "import_outcomes": Statement(
         "UNWIND $rows AS row CREATE (o:Outcome) SET o = row", {"rows": [_OUTCOME]}
@@ -599,8 +665,15 @@ STATEMENTS: dict[str, Statement] = {
         # After an import: the next id of each kind follows the highest imported one.
         "MATCH (m:KgMeta {key: 'store'}) SET m.next_token = $next_token, "
         "m.next_case = $next_case, m.next_outcome = $next_outcome, m.next_status = $next_status, "
-        "m.next_candidate = $next_candidate",
-        {"next_token": 1, "next_case": 1, "next_outcome": 1, "next_status": 1, "next_candidate": 1},
+        "m.next_candidate = $next_candidate, m.next_proposal = $next_proposal",
+        {
+            "next_token": 1,
+            "next_case": 1,
+            "next_outcome": 1,
+            "next_status": 1,
+            "next_candidate": 1,
+            "next_proposal": 1,
+        },
     ),
 }
 

@@ -35,6 +35,7 @@ __all__ = [
     "Outcome",
     "OutcomeCounts",
     "RecordStore",
+    "StatusProposal",
     "SystemStatus",
     "new_ref",
     "now_text",
@@ -74,6 +75,8 @@ class CaseRecord:
     order_no: str | None
     ref: str = ""
     message: str | None = None
+    channel: str | None = None
+    """The payment channel (the graph's System id when the gateway is a known alias)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -138,6 +141,31 @@ class SystemStatus:
 
 
 @dataclass(frozen=True)
+class StatusProposal:
+    """A system status that orders suggest (``casework.outages``), for an admin to decide.
+
+    One ``open`` proposal per system at most: a later signal refreshes its
+    status, cause and ``evidence`` (the order numbers, counts, window, the
+    cause) and ``updated_at``; an admin ``accepted`` or ``dismissed`` it.
+    """
+
+    id: int
+    at: str
+    updated_at: str
+    system: str
+    status: str
+    cause: str
+    evidence: Mapping[str, Any]
+    state: str = "open"
+    decided_by: str | None = None
+    decided_at: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "evidence": dict(self.evidence)}
+
+
+@dataclass(frozen=True)
 class OutcomeCounts:
     """Active outcomes per symptom and cause; ``version`` changes with every outcome write."""
 
@@ -160,6 +188,7 @@ class RecordStore(PromiseRecords, Protocol):
         supplier: str | None,
         order_no: str | None,
         message: str | None = None,
+        channel: str | None = None,
     ) -> CaseRecord:
         """File a case under a new unguessable ``ref``."""
         ...
@@ -251,9 +280,29 @@ class RecordStore(PromiseRecords, Protocol):
         """A system's records, newest first."""
         ...
 
+    def upsert_proposal(
+        self, *, system: str, status: str, cause: str, evidence: Mapping[str, Any]
+    ) -> StatusProposal:
+        """Open a proposal for ``system``, or refresh the open one (never a second)."""
+        ...
+
+    def status_proposals(
+        self, *, state: str | None = None, system: str | None = None, limit: int = 100
+    ) -> list[StatusProposal]:
+        """Proposals (of ``state`` and ``system`` when given), newest first."""
+        ...
+
+    def get_proposal(self, proposal_id: int) -> StatusProposal | None: ...
+
+    def decide_proposal(
+        self, proposal_id: int, *, state: str, author: str, note: str | None
+    ) -> StatusProposal | None:
+        """Mark an open proposal ``accepted`` or ``dismissed`` (None when it is not open)."""
+        ...
+
     def raw_records(self) -> dict[str, list[dict[str, Any]]]:
         """Every record, ids included, by table (``cases``, ``outcomes``,
-        ``system_status``): what ``kgdiag migrate`` copies."""
+        ``system_status``, ``status_proposals``): what ``kgdiag migrate`` copies."""
         ...
 
     def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:

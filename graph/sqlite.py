@@ -36,7 +36,12 @@ from .model import (
 )
 from .records import new_ref, now_text
 from .snapshot import Snapshot, build_snapshot
-from .sqlite_records import RECORDS_DDL, RECORDS_MIGRATION_3, SqliteRecords
+from .sqlite_records import (
+    RECORDS_DDL,
+    RECORDS_MIGRATION_3,
+    RECORDS_MIGRATION_4,
+    SqliteRecords,
+)
 from .store import (
     SESSION_KEEP_SECONDS,
     SESSION_TOUCH_SECONDS,
@@ -55,9 +60,10 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["SqliteStore"]
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 """1: graph, revisions, tokens. 2: adds cases, outcomes and system status.
-3: case refs and words, outcome states, candidate utterances."""
+3: case refs and words, outcome states, candidate utterances. 4: a case's
+payment channel, system-status proposals."""
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -166,6 +172,8 @@ class SqliteStore:
             self._migrate_from_1()
         elif version == "2":
             self._migrate_from_2()
+        elif version == "3":
+            self._migrate_from_3()
         elif version != SCHEMA_VERSION:
             raise StoreUnavailable(f"{path} is not a kgdiag store (schema version {version!r})")
         if self._meta("schema_version") is not None:
@@ -195,7 +203,7 @@ class SqliteStore:
     def _migrate_from_2(self) -> None:
         """Give every old case an unguessable ref; outcomes start active (kgdiag 0.4)."""
         with self.transaction() as conn:
-            for statement in RECORDS_MIGRATION_3:
+            for statement in (*RECORDS_MIGRATION_3, *RECORDS_MIGRATION_4):
                 conn.execute(statement)
             ids = [row[0] for row in conn.execute("SELECT id FROM cases")]
             conn.executemany("UPDATE cases SET ref = ? WHERE id = ?", [(new_ref(), i) for i in ids])
@@ -204,6 +212,14 @@ class SqliteStore:
                 "UPDATE outcomes SET state = 'revised' WHERE case_id IS NOT NULL AND id NOT IN"
                 " (SELECT MAX(id) FROM outcomes WHERE case_id IS NOT NULL GROUP BY case_id)"
             )
+            self._create_records(conn)
+
+    def _migrate_from_3(self) -> None:
+        """Cases gain their payment channel (none for the old ones); the
+        proposals table is added (issue 23). Every case is kept as it was."""
+        with self.transaction() as conn:
+            for statement in RECORDS_MIGRATION_4:
+                conn.execute(statement)
             self._create_records(conn)
 
     @staticmethod

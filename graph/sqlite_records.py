@@ -25,8 +25,9 @@ from .records import (
     now_text,
 )
 from .sqlite_promises import ESCALATION_COLUMNS, PROMISE_COLUMNS, SqlitePromises
+from .sqlite_proposals import PROPOSAL_COLUMNS, PROPOSALS_DDL, SqliteProposals
 
-__all__ = ["RECORDS_DDL", "RECORDS_MIGRATION_3", "SqliteRecords"]
+__all__ = ["RECORDS_DDL", "RECORDS_MIGRATION_3", "RECORDS_MIGRATION_4", "SqliteRecords"]
 
 RECORDS_DDL = (
     """
@@ -34,7 +35,7 @@ CREATE TABLE IF NOT EXISTS cases (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, author TEXT NOT NULL,
     graph_revision INTEGER NOT NULL, symptom TEXT, top_cause TEXT,
     confidence REAL NOT NULL, product TEXT, supplier TEXT, order_no TEXT,
-    ref TEXT, message TEXT);
+    ref TEXT, message TEXT, channel TEXT);
 CREATE INDEX IF NOT EXISTS cases_at ON cases(at);
 CREATE UNIQUE INDEX IF NOT EXISTS cases_ref ON cases(ref);
 CREATE TABLE IF NOT EXISTS outcomes (
@@ -58,6 +59,7 @@ CREATE INDEX IF NOT EXISTS system_status_system ON system_status(system, id);
 """
     + PROMISES_DDL
     + ESCALATIONS_DDL
+    + PROPOSALS_DDL
 )
 
 RECORDS_MIGRATION_3 = (
@@ -69,9 +71,12 @@ RECORDS_MIGRATION_3 = (
 )
 """Schema 2 → 3: case refs and words, outcome states; then RECORDS_DDL adds the rest."""
 
+RECORDS_MIGRATION_4 = ("ALTER TABLE cases ADD COLUMN channel TEXT",)
+"""Schema 3 → 4: a case's payment channel (older cases have none); then RECORDS_DDL."""
+
 _CASE_COLUMNS = (
     "id, at, author, graph_revision, symptom, top_cause, confidence, product, supplier, order_no,"
-    " ref, message"
+    " ref, message, channel"
 )
 _OUTCOME_COLUMNS = (
     "id, at, author, case_id, symptom, cause, resolution, product, supplier, order_no,"
@@ -86,6 +91,7 @@ _TABLES = {
     "system_status": _STATUS_COLUMNS,
     "promises": PROMISE_COLUMNS,
     "escalations": ESCALATION_COLUMNS,
+    "status_proposals": PROPOSAL_COLUMNS,
 }
 
 
@@ -97,8 +103,9 @@ class _Db(Protocol):
     ) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
-class SqliteRecords(SqlitePromises):
-    """The record tables of one SQLite store (the promise ledger from ``SqlitePromises``)."""
+class SqliteRecords(SqlitePromises, SqliteProposals):
+    """The record tables of one SQLite store (the promise ledger from ``SqlitePromises``,
+    the proposals' methods from ``SqliteProposals``)."""
 
     def __init__(self, db: _Db) -> None:
         self._db = db
@@ -139,14 +146,15 @@ class SqliteRecords(SqlitePromises):
         supplier: str | None,
         order_no: str | None,
         message: str | None = None,
+        channel: str | None = None,
     ) -> CaseRecord:
         at = now_text()
         values = (at, author, graph_revision, symptom, top_cause, confidence)
-        rest = (product, supplier, order_no, new_ref(), message)
+        rest = (product, supplier, order_no, new_ref(), message, channel)
         with self._db.transaction() as conn:
             cur = conn.execute(
                 f"INSERT INTO cases ({_CASE_COLUMNS})"
-                " VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (*values, *rest),
             )
         return CaseRecord(int(cur.lastrowid or 0), *values, *rest)
@@ -342,6 +350,11 @@ class SqliteRecords(SqlitePromises):
                 "system_status": conn.execute(
                     "DELETE FROM system_status WHERE at < ? AND id NOT IN"
                     " (SELECT MAX(id) FROM system_status GROUP BY system)",
+                    (before,),
+                ).rowcount,
+                # Their evidence names orders: decided ones go with the cases they cite.
+                "status_proposals": conn.execute(
+                    "DELETE FROM status_proposals WHERE state <> 'open' AND decided_at < ?",
                     (before,),
                 ).rowcount,
             }

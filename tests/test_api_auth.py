@@ -29,6 +29,21 @@ def _node_title_change(store: SqliteStore) -> dict[str, Any]:
     return {"json": {"operations": [{"op": "update_node", "type": "Symptom", "node": node}]}}
 
 
+EVIDENCE = {
+    "cause": "payment_callback_lost",
+    "group": "channel",
+    "name": "yipay",
+    "orders": ["YP20261201001", "YP20261201002", "YP20261201003"],
+    "failing": 3,
+    "seen": 4,
+    "share": 0.75,
+    "window_minutes": 30,
+    "since": "2026-12-01T07:30:00+00:00",
+    "until": "2026-12-01T08:00:00+00:00",
+    "baseline_per_window": 0.0,
+}
+
+
 def _case(store: SqliteStore, message: str | None = None) -> CaseRecord:
     return store.records.record_case(
         author="t",
@@ -102,6 +117,15 @@ EXAMPLES: dict[tuple[str, str], Example] = {
     ("GET", "/v1/insights"): lambda s: {},
     ("GET", "/v1/promises"): lambda s: {"query": {"state": "open"}},
     ("GET", "/v1/escalations"): lambda s: {},
+    ("GET", "/v1/system-proposals"): lambda s: {"query": {"state": "all"}},
+    ("POST", "/v1/system-proposals/{proposal_id}"): lambda s: {
+        "path": {
+            "proposal_id": s.records.upsert_proposal(
+                system="yipay", status="degraded", cause="payment_callback_lost", evidence=EVIDENCE
+            ).id
+        },
+        "json": {"decision": "dismiss", "note": "已知，上游在修"},
+    },
     ("POST", "/v1/changesets"): lambda s: {
         **_node_title_change(s),
         "headers": {"If-Match": f'"{s.revision()}"'},

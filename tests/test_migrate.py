@@ -47,6 +47,7 @@ def _busy_store(store: SqliteStore) -> str:
         supplier=None,
         order_no="A1",
         message="兑换提示地区不符",
+        channel="wechat_pay",
     )
     store.records.propose_candidate(
         case_id=case.id, symptom="card_key_invalid", text="兑换提示地区不符", lang="zh"
@@ -66,6 +67,11 @@ def _busy_store(store: SqliteStore) -> str:
     store.records.set_system_status(
         system="sup-kx", status="down", note="超时", eta=None, author="monitor"
     )
+    for system in ("sup_kx", "wechat_pay"):
+        store.records.upsert_proposal(
+            system=system, status="down", cause="c", evidence={"orders": ["A1"], "seen": 1}
+        )
+    store.records.decide_proposal(1, state="dismissed", author="admin", note="已知")
     return token
 
 
@@ -80,6 +86,7 @@ def test_migration_there_and_back_loses_nothing(
     report = migrate(store, open_store(middle, create=True))
     assert report["revisions"] == 3 and report["tokens"] == 2
     assert (report["cases"], report["outcomes"], report["system_status"]) == (1, 1, 1)
+    assert report["status_proposals"] == 2
     back = open_store(tmp_path / "back.db", create=True)
     migrate(open_store(middle), back)
 

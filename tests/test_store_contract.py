@@ -471,6 +471,9 @@ def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStor
         system="sup-kx", status="down", note="", eta=None, author="m"
     )
     latest = records.set_system_status(system="sup-kx", status="up", note="", eta=None, author="m")
+    open_one = records.upsert_proposal(system="sup_kx", status="down", cause="c", evidence={})
+    records.upsert_proposal(system="yipay", status="down", cause="c", evidence={})
+    records.decide_proposal(open_one.id + 1, state="dismissed", author="a", note=None)
     assert records.purge(before="2000-01-01T00:00:00+00:00") == {
         "promises": 0,
         "escalations": 0,
@@ -478,6 +481,7 @@ def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStor
         "outcomes": 0,
         "cases": 0,
         "system_status": 0,
+        "status_proposals": 0,
     }
     counts = records.purge(before="9999-01-01T00:00:00+00:00")
     assert counts == {
@@ -487,9 +491,41 @@ def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStor
         "outcomes": 1,
         "cases": 1,
         "system_status": 1,
+        "status_proposals": 1,  # the decided one; an open one waits for its admin
     }
     assert records.case_promise(case.id) is None
+    assert records.status_proposals() == [open_one]
     assert records.get_case(case.id) is None
     assert records.outcome_counts().by_symptom == {}
     assert records.current_system_statuses() == [latest]
     assert old_status not in records.system_status_history("sup-kx")
+
+
+def test_one_open_proposal_per_system_refreshed_then_decided_once(store: GraphStore) -> None:
+    records = store.records
+    first = records.upsert_proposal(
+        system="sup_kx", status="degraded", cause="c1", evidence={"orders": ["A", "B", "C"]}
+    )
+    assert (first.state, first.status, first.evidence["orders"]) == (
+        "open",
+        "degraded",
+        ["A", "B", "C"],
+    )
+    again = records.upsert_proposal(
+        system="sup_kx", status="down", cause="c1", evidence={"orders": ["A", "B", "C", "D"]}
+    )
+    assert again.id == first.id and again.at == first.at
+    assert (again.status, again.evidence["orders"]) == ("down", ["A", "B", "C", "D"])
+    other = records.upsert_proposal(system="yipay", status="down", cause="c2", evidence={})
+    assert other.id != first.id
+    assert records.status_proposals(state="open") == [other, again]  # newest first
+    assert records.status_proposals(system="sup_kx") == [again]
+    decided = records.decide_proposal(first.id, state="accepted", author="admin wu", note="ok")
+    assert decided is not None and decided.state == "accepted"
+    assert (decided.decided_by, decided.note) == ("admin wu", "ok") and decided.decided_at
+    assert records.decide_proposal(first.id, state="dismissed", author="x", note=None) is None
+    assert records.get_proposal(first.id) == decided
+    assert records.get_proposal(999) is None
+    # Decided, it no longer blocks a new proposal for the system.
+    new = records.upsert_proposal(system="sup_kx", status="degraded", cause="c1", evidence={})
+    assert new.id not in (first.id, other.id) and new.state == "open"

@@ -11,6 +11,7 @@ exactly as ``POST /v1/diagnose`` does, the training graph draws
 - ``editor``: node and link editing, reply preview, history, revert
 - ``candidates``: solved cases' words waiting for a senior
 - ``queue``: escalations and promises overdue or due soon, with backstop replies; a case page
+- ``systems``: every system's status and the outages the orders suggest
 - ``fields``: which node fields are form fields; ``i18n``: zh/en labels
 
 Every form post carries a CSRF token (Flask-WTF) and Jinja2 autoescaping
@@ -24,7 +25,15 @@ from flask.typing import ResponseReturnValue
 
 from appstate import store
 
-from . import candidates, console, editor, practice, queue, training  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    candidates,
+    console,
+    editor,
+    practice,
+    queue,
+    systems,
+    training,
+)
 from .blueprint import pages
 from .i18n import t
 from .sessions import end_page_session, install_sessions, same_site_path, start_page_session

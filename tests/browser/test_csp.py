@@ -15,7 +15,15 @@ def test_no_page_breaks_the_policy(login: Callable[[str], Any]) -> None:
         "console",
         lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
     )
-    for path in ("/", "/train", "/train/card_key_invalid", "/practice", "/edit", "/history"):
+    for path in (
+        "/",
+        "/train",
+        "/train/card_key_invalid",
+        "/practice",
+        "/edit",
+        "/history",
+        "/systems",
+    ):
         page.goto(path)
         page.wait_for_load_state("load")
         if path == "/train/card_key_invalid":
