@@ -28,6 +28,7 @@ from .errors import NotFound, StaleRevision, StoreUnavailable
 from .integrity import plan_changeset
 from .model import Change, ChangeSet, Edge, EdgeKey, GraphContent, Node, undo_change
 from .neo4j_cypher import NODE_LABELS, STATEMENTS
+from .neo4j_notices import Neo4jNotices
 from .neo4j_rows import (
     RELATIONSHIP_TYPES,
     change_from_row,
@@ -42,6 +43,7 @@ from .neo4j_rows import (
 from .records import (
     Candidate,
     CaseRecord,
+    Notice,
     Outcome,
     OutcomeCounts,
     SystemStatus,
@@ -66,8 +68,8 @@ __all__ = ["NEO4J_SCHEMES", "Neo4jRecords", "Neo4jStore", "init_neo4j"]
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 SCHEMA_VERSION = "2"
-_COUNTERS = ("next_case", "next_outcome", "next_status", "next_candidate")
-_R = TypeVar("_R", CaseRecord, Outcome, SystemStatus, Candidate)
+_COUNTERS = ("next_case", "next_outcome", "next_status", "next_candidate", "next_notice")
+_R = TypeVar("_R", CaseRecord, Outcome, SystemStatus, Candidate, Notice)
 
 
 def _q(name: str) -> str:
@@ -355,8 +357,9 @@ class Neo4jStore:
         self._write(lambda tx: tx.run(_q("end_session"), hash=key).consume())
 
 
-class Neo4jRecords:
-    """Cases, outcomes and system status as nodes; ids from counters on ``KgMeta``."""
+class Neo4jRecords(Neo4jNotices):
+    """Cases, outcomes and system status as nodes; ids from counters on ``KgMeta``
+    (notices and the watcher's lease: ``neo4j_notices``)."""
 
     def __init__(self, store: Neo4jStore) -> None:
         self._store = store
@@ -388,6 +391,7 @@ class Neo4jRecords:
             "system_status": [
                 dataclasses.asdict(_as(SystemStatus, r)) for r in self._rows("all_statuses_raw")
             ],
+            "notices": [dataclasses.asdict(_as(Notice, r)) for r in self._rows("all_notices_raw")],
         }
 
     def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
@@ -396,6 +400,7 @@ class Neo4jRecords:
             "outcomes": "import_outcomes",
             "candidates": "import_candidates",
             "system_status": "import_statuses",
+            "notices": "import_notices",
         }
 
         def work(tx: Any) -> None:
@@ -413,6 +418,7 @@ class Neo4jRecords:
             next_outcome=next_id("outcomes"),
             next_status=next_id("system_status"),
             next_candidate=next_id("candidates"),
+            next_notice=next_id("notices"),
         )
 
     def set_counters(self, **counters: int) -> None:
@@ -567,6 +573,7 @@ class Neo4jRecords:
                     ("outcomes", "purge_outcomes"),
                     ("cases", "purge_cases"),
                     ("system_status", "purge_statuses"),
+                    ("notices", "purge_notices"),
                 )
             }
 

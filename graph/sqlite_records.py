@@ -23,10 +23,12 @@ from .records import (
     new_ref,
     now_text,
 )
+from .sqlite_notices import NOTICE_COLUMNS, NOTICES_DDL, SqliteNotices
 
 __all__ = ["RECORDS_DDL", "RECORDS_MIGRATION_3", "SqliteRecords"]
 
-RECORDS_DDL = """
+RECORDS_DDL = (
+    """
 CREATE TABLE IF NOT EXISTS cases (
     id INTEGER PRIMARY KEY, at TEXT NOT NULL, author TEXT NOT NULL,
     graph_revision INTEGER NOT NULL, symptom TEXT, top_cause TEXT,
@@ -53,6 +55,8 @@ CREATE TABLE IF NOT EXISTS system_status (
     note TEXT NOT NULL, eta TEXT, at TEXT NOT NULL, author TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS system_status_system ON system_status(system, id);
 """
+    + NOTICES_DDL
+)
 
 RECORDS_MIGRATION_3 = (
     "ALTER TABLE cases ADD COLUMN ref TEXT",
@@ -78,6 +82,7 @@ _TABLES = {
     "outcomes": _OUTCOME_COLUMNS,
     "candidates": _CANDIDATE_COLUMNS,
     "system_status": _STATUS_COLUMNS,
+    "notices": NOTICE_COLUMNS,
 }
 
 
@@ -89,8 +94,8 @@ class _Db(Protocol):
     ) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
-class SqliteRecords:
-    """The record tables of one SQLite store."""
+class SqliteRecords(SqliteNotices):
+    """The record tables of one SQLite store (notices and leases: ``sqlite_notices``)."""
 
     def __init__(self, db: _Db) -> None:
         self._db = db
@@ -330,6 +335,8 @@ class SqliteRecords:
                     " (SELECT MAX(id) FROM system_status GROUP BY system)",
                     (before,),
                 ).rowcount,
+                # Far past the watch window, so the order and cause cannot come back.
+                "notices": conn.execute("DELETE FROM notices WHERE at < ?", (before,)).rowcount,
             }
         self._counts = None
         return counts

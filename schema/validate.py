@@ -158,7 +158,7 @@ def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _texts(item, f"{path}[{index}]")
 
 
-_TEMPLATE_FIELDS = ("explanation", "reply", "findings", "compensation", "steps")
+_TEMPLATE_FIELDS = ("explanation", "reply", "findings", "compensation", "steps", "notice")
 
 
 def _semantic_findings(node_type: str, where: str, data: Mapping[str, Any]) -> list[Finding]:
@@ -191,7 +191,7 @@ def count_words(text: str, words: Mapping[str, Any]) -> int:
 _CUSTOMER_TEXTS = {
     "Resolution": ("reply",),
     "Cause": ("explanation",),
-    "Symptom": ("checking", "backstop", "clarify"),
+    "Symptom": ("checking", "backstop", "clarify", "notice"),
 }
 
 
