@@ -21,13 +21,14 @@ from flask.json.provider import DefaultJSONProvider
 from flask_orjson import OrjsonProvider
 from flask_wtf.csrf import CSRFProtect
 
+from casework.watch import watch_config
 from diagnostics.timezone import shop_zone
 from graph.errors import StoreUnavailable
 from graph.store import open_store
 from schema.problems import json_int
-from shop import order_source
+from shop import DatabaseSource, order_source
 
-from . import browse, cases, editing, insights, openapi, systems  # noqa: F401  (routes)
+from . import browse, cases, editing, insights, notices, openapi, systems  # noqa: F401  (routes)
 from .common import health, v1
 from .errors import register_error_handlers
 from .headers import add_security_headers
@@ -87,6 +88,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Orders by their number: the shop's database, its hook, or none (a wrong setting
     # stops the start, named; the database is first asked at the first lookup).
     app.extensions["kgdiag_order_source"] = order_source(app.config, zone)
+    if isinstance(app.extensions["kgdiag_order_source"], DatabaseSource):
+        # The watch loop's settings (a wrong one stops the start, named); `kgdiag
+        # serve` starts the loop itself in each worker (api.watching).
+        app.extensions["kgdiag_watch"] = watch_config(app.config)
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))

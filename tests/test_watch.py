@@ -390,3 +390,37 @@ def test_watch_once_on_the_command_line(
     assert main(["watch", "--db", str(store.path), "--once"]) == 0
     assert "4 new notices" in capsys.readouterr().out
     assert set(notices_by_order(store)) == CROSSING
+
+
+def test_two_servers_with_two_workers_each_notify_once(
+    tmp_path: Path, store: SqliteStore, shop_mariadb: MariaDB, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The loop inside `kgdiag serve`: four workers on two servers, one runner (the lease)."""
+    import time
+
+    from tests.server import running_server
+
+    secret = tmp_path / "hook.secret"
+    secret.write_text(SECRET.decode())
+    database = make_shop(shop_mariadb, ORDERS)
+    with Receiver(failures=1) as receiver:
+        for name, value in {
+            "KGDIAG_SHOP_DB": ro_dsn(shop_mariadb, database),
+            "KGDIAG_SHOP_SYSTEM": "dujiaoka",
+            "KGDIAG_WATCH_MINUTES": "0.05",
+            "KGDIAG_NOTICE_WEBHOOK": receiver.url,
+            "KGDIAG_NOTICE_WEBHOOK_SECRET_FILE": str(secret),
+        }.items():
+            monkeypatch.setenv(name, value)
+        with (
+            running_server(store.path, "--workers", "2"),
+            running_server(store.path, "--workers", "2"),
+        ):
+            deadline = time.monotonic() + 90
+            while len(receiver.bodies) < len(CROSSING) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            time.sleep(4)  # more rounds: nothing may come twice
+    numbers = [json.loads(b)["order_no"] for b in receiver.bodies]
+    assert sorted(numbers) == sorted(CROSSING)
+    found = notices_by_order(store)
+    assert set(found) == CROSSING and all(len(n) == 1 for n in found.values())

@@ -23,7 +23,7 @@ from flask.typing import ResponseReturnValue
 
 from appstate import store
 
-from . import candidates, console, editor, practice, training  # noqa: F401  (routes)
+from . import candidates, console, editor, notices, practice, training  # noqa: F401  (routes)
 from .blueprint import pages
 from .i18n import t
 from .sessions import end_page_session, install_sessions, same_site_path, start_page_session
