@@ -134,9 +134,18 @@ def _windows(store: GraphStore) -> dict[str, float]:
 
 
 def notice_order(
-    store: GraphStore, facts: Mapping[str, Any], symptom: str, now: datetime, settings: Settings
+    store: GraphStore,
+    facts: Mapping[str, Any],
+    symptom: str,
+    now: datetime,
+    settings: Settings,
+    *,
+    deliver: bool = False,
 ) -> bool:
-    """Diagnose one crossing order and file its notice; True when a new one was filed."""
+    """Diagnose one crossing order and file its notice; True when a new one was filed.
+
+    ``deliver``: a webhook is set, so the notice is due for it at once (without
+    one it waits for none: ``next_attempt_at`` stays empty)."""
     lang = notice_lang(facts)
     body = {"order": dict(facts), "symptom": symptom, "now": now.isoformat(), "lang": lang}
     answer = diagnose_case(store, body, role="agent", author=AUTHOR, settings=settings)
@@ -162,7 +171,7 @@ def notice_order(
             lang=text.lang,
             text=text.text,
             case_ref=answer.get("case_id"),
-            next_attempt_at=now.astimezone(UTC).isoformat(timespec="seconds"),
+            next_attempt_at=now.astimezone(UTC).isoformat(timespec="seconds") if deliver else None,
         )
         is not None
     )
@@ -200,7 +209,9 @@ def watch_pass(
             report.skipped = "lost the lease mid-pass"
             _log.warning("watch: lost the lease mid-pass; another watcher goes on")
             return report
-        if notice_order(store, facts, symptom, moment, settings):
+        if notice_order(
+            store, facts, symptom, moment, settings, deliver=config.webhook is not None
+        ):
             report.noticed += 1
         else:
             report.already += 1

@@ -121,6 +121,7 @@ def test_orders_past_their_window_get_exactly_one_notice_each(
     assert symptoms["W-MANUAL-LATE"] == "manual_delivery_slow"
     key = found["W-KEY-LATE"][0]
     assert key.lang == "zh" and key.channel == "yipay" and key.sent_at is None
+    assert key.next_attempt_at is None  # no webhook set: nothing waits to be sent
     assert "W-KEY-LATE" in key.text and "不需要重新下单" in key.text
     assert "全额退款" in key.text and "【待补充" not in key.text
     # Every notice's diagnosis is on file as a case by the watcher, with its cause.
