@@ -425,3 +425,35 @@ def test_two_servers_with_two_workers_each_notify_once(
     assert sorted(numbers) == sorted(CROSSING)
     found = notices_by_order(store)
     assert set(found) == CROSSING and all(len(n) == 1 for n in found.values())
+
+
+def test_acg_faka_open_orders_are_the_paid_unshipped_ones(shop_mariadb: MariaDB) -> None:
+    from shop.open_orders import open_order_rows
+
+    database = ShopDatabase(parse_dsn(ro_dsn(shop_mariadb, "acg")), "acg_faka")
+    rows = list(open_order_rows(database, datetime(2000, 1, 1), page=2))  # pages of two
+    with shop_mariadb.root("acg") as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT trade_no FROM acg_order WHERE status = 1 AND delivery_status = 0")
+        expected = sorted(str(r[0]) for r in cursor.fetchall())
+    assert expected, "the fixture holds paid, unshipped acg-faka orders"
+    assert sorted(str(r["trade_no"]) for r in rows) == expected
+    assert all("commodity_delivery_way" in r for r in rows)  # joined like a lookup's row
+
+
+def test_an_english_reader_gets_the_english_notice_with_the_zone_named(
+    store: SqliteStore,
+) -> None:
+    now = datetime.now(UTC)
+    facts: dict[str, Any] = {
+        "order_no": "W-EN",
+        "status": "pending",
+        "created_at": (now - timedelta(minutes=30)).astimezone(ZONE).isoformat(),
+        "product": {"kind": "card_key", "delivery": "auto", "name": "Steam Wallet 20 USD"},
+        "customer": {"account_region": "US"},
+        "payment": {"gateway": "paypal"},
+    }
+    assert notice_order(store, facts, "card_key_not_received", now, SETTINGS)
+    notice = store.records.notice_page(limit=1)[0]
+    assert notice.lang == "en" and notice.text.startswith("Hello, your order W-EN")
+    assert "(UTC+8)" in notice.text and "refund you in full" in notice.text
+    assert notice.text.lower().count("sorry") <= 1
