@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,15 +111,16 @@ class PassReport:
     noticed: int = 0
     sent: int = 0
     failed: int = 0
+    unsent: int = 0
     skipped: str | None = None
-    problems: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         if self.skipped:
             return f"watch: skipped ({self.skipped})"
         return (
             f"watch: {self.read} open orders read, {self.crossed} past their time, "
-            f"{self.already} noticed before, {self.noticed} new notices; "
+            f"{self.already} noticed before, {self.noticed} new notices"
+            f"{f', {self.unsent} without one (logged)' if self.unsent else ''}; "
             f"webhook {self.sent} sent, {self.failed} failed"
         )
 
@@ -141,12 +142,18 @@ def notice_order(
     settings: Settings,
     *,
     deliver: bool = False,
-) -> bool:
-    """Diagnose one crossing order and file its notice; True when a new one was filed.
+) -> str:
+    """Diagnose one crossing order and file its notice: ``new``, ``duplicate`` (another
+    watcher filed it meanwhile) or ``unsent`` (no template, or it left a gap; logged).
 
     ``deliver``: a webhook is set, so the notice is due for it at once (without
-    one it waits for none: ``next_attempt_at`` stays empty)."""
+    one it waits for none: ``next_attempt_at`` stays empty). A symptom with no
+    notice template in the customer's language is not diagnosed at all (no
+    case is filed each round for a notice that cannot be written)."""
     lang = notice_lang(facts)
+    if not (store.snapshot().node(symptom).get("notice") or {}).get(lang):
+        _log.warning("watch: symptom %s has no %s notice template; order skipped", symptom, lang)
+        return "unsent"
     body = {"order": dict(facts), "symptom": symptom, "now": now.isoformat(), "lang": lang}
     answer = diagnose_case(store, body, role="agent", author=AUTHOR, settings=settings)
     causes = answer.get("causes") or []
@@ -158,23 +165,21 @@ def notice_order(
         snapshot, symptom, facts, local_now, lang, outage=outage, recovery=recovery
     )
     if text is None:
-        return False
+        return "unsent"
     _, supplier = case_keys(snapshot, facts)
     channel = (facts.get("payment") or {}).get("gateway")
-    return (
-        store.records.record_notice(
-            order_no=str(facts["order_no"]),
-            symptom=symptom,
-            cause=cause,
-            supplier=supplier,
-            channel=str(channel) if channel else None,
-            lang=text.lang,
-            text=text.text,
-            case_ref=answer.get("case_id"),
-            next_attempt_at=now.astimezone(UTC).isoformat(timespec="seconds") if deliver else None,
-        )
-        is not None
+    filed = store.records.record_notice(
+        order_no=str(facts["order_no"]),
+        symptom=symptom,
+        cause=cause,
+        supplier=supplier,
+        channel=str(channel) if channel else None,
+        lang=text.lang,
+        text=text.text,
+        case_ref=answer.get("case_id"),
+        next_attempt_at=now.astimezone(UTC).isoformat(timespec="seconds") if deliver else None,
     )
+    return "duplicate" if filed is None else "new"
 
 
 def watch_pass(
@@ -209,12 +214,15 @@ def watch_pass(
             report.skipped = "lost the lease mid-pass"
             _log.warning("watch: lost the lease mid-pass; another watcher goes on")
             return report
-        if notice_order(
+        done = notice_order(
             store, facts, symptom, moment, settings, deliver=config.webhook is not None
-        ):
+        )
+        if done == "new":
             report.noticed += 1
-        else:
+        elif done == "duplicate":
             report.already += 1
+        else:
+            report.unsent += 1
         time.sleep(0)  # under gevent: let the worker's requests run between orders
     if config.webhook is not None:
         report.sent, report.failed = deliver_due(store, config.webhook, moment)

@@ -146,15 +146,14 @@ def test_an_outage_on_the_cause_offers_wait_backup_or_refund(store: SqliteStore)
         "delivery": {"topup": {"account": "223456789"}},
         "payment": {"gateway": "yipay", "callback": {"received": True}},
     }
-    assert notice_order(store, facts, "recharge_not_arrived", now, SETTINGS)
+    assert notice_order(store, facts, "recharge_not_arrived", now, SETTINGS) == "new"
     plain = store.records.notice_page(limit=1)[0]
     eta = (now + timedelta(hours=1)).isoformat(timespec="seconds")
     store.records.set_system_status(
         system="sup_kx", status="degraded", note="slow", eta=eta, author="test"
     )
-    assert notice_order(
-        store, {**facts, "order_no": "W-OUT2"}, "recharge_not_arrived", now, SETTINGS
-    )
+    second = {**facts, "order_no": "W-OUT2"}
+    assert notice_order(store, second, "recharge_not_arrived", now, SETTINGS) == "new"
     notice = store.records.notice_page(limit=1)[0]
     assert notice.order_no == "W-OUT2" and notice.cause == "supplier_interface_outage"
     assert "备用通道" in notice.text and "全额退款" in notice.text
@@ -452,8 +451,14 @@ def test_an_english_reader_gets_the_english_notice_with_the_zone_named(
         "customer": {"account_region": "US"},
         "payment": {"gateway": "paypal"},
     }
-    assert notice_order(store, facts, "card_key_not_received", now, SETTINGS)
+    assert notice_order(store, facts, "card_key_not_received", now, SETTINGS) == "new"
     notice = store.records.notice_page(limit=1)[0]
     assert notice.lang == "en" and notice.text.startswith("Hello, your order W-EN")
     assert "(UTC+8)" in notice.text and "refund you in full" in notice.text
     assert notice.text.lower().count("sorry") <= 1
+    assert notice_order(store, facts, "card_key_not_received", now, SETTINGS) == "duplicate"
+    # A symptom without a notice template: no notice, and no case filed for nothing.
+    cases = len(store.records.cases(since="2000-01-01", until="9999-01-01"))
+    other = {**facts, "order_no": "W-EN2"}
+    assert notice_order(store, other, "card_key_invalid", now, SETTINGS) == "unsent"
+    assert len(store.records.cases(since="2000-01-01", until="9999-01-01")) == cases
