@@ -22,17 +22,19 @@ from flask_orjson import OrjsonProvider
 from flask_wtf.csrf import CSRFProtect
 
 from appstate import outage_rule
+from casework.watch import watch_config
 from diagnostics.timezone import shop_zone
 from graph.errors import StoreUnavailable
 from graph.store import open_store
 from schema.problems import json_int
-from shop import order_source
+from shop import DatabaseSource, order_source
 
 from . import (  # noqa: F401  (routes)
     browse,
     cases,
     editing,
     insights,
+    notices,
     openapi,
     promises,
     proposals,
@@ -98,6 +100,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Orders by their number: the shop's database, its hook, or none (a wrong setting
     # stops the start, named; the database is first asked at the first lookup).
     app.extensions["kgdiag_order_source"] = order_source(app.config, zone)
+    if isinstance(app.extensions["kgdiag_order_source"], DatabaseSource):
+        # The watch loop's settings (a wrong one stops the start, named); `kgdiag
+        # serve` starts the loop itself in each worker (api.watching).
+        app.extensions["kgdiag_watch"] = watch_config(app.config)
     app.extensions["kgdiag_store"] = open_store(app.config["KGDIAG_DB"])
     if not app.config.get("SECRET_KEY"):  # Flask's default is None
         app.config["SECRET_KEY"] = _secret_key(str(app.config["KGDIAG_DB"]))

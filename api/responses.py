@@ -803,3 +803,29 @@ class StatusProposalDecided(_Body):
 
     proposal: StatusProposalBody
     status: SystemStatusBody | None
+
+
+class NoticeBody(_Body):
+    """One proactive notice: the order, what the watcher diagnosed, what the customer is told."""
+
+    id: int
+    at: str = Field(description="when it was filed, RFC 3339 in the shop's zone")
+    order_no: str
+    symptom: str
+    cause: str = Field(description="the diagnosed leading cause")
+    channel: str | None = Field(description="the order's payment channel")
+    lang: Literal["zh", "en"]
+    text: str = Field(description="the notice for the customer")
+    case_id: str | None = Field(description="the case filed with its diagnosis")
+    sent: bool = Field(description="the webhook took it")
+    sent_at: str | None
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str | None
+
+
+class NoticeList(_Body):
+    """``GET /v1/notices``: newest first; ``next_before`` pages on (null: the last page)."""
+
+    notices: list[NoticeBody]
+    next_before: int | None

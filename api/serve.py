@@ -45,8 +45,11 @@ class _Server(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         from . import create_app
+        from .watching import start_watch
 
-        return create_app(self.config)
+        app = create_app(self.config)
+        start_watch(app)  # only with KGDIAG_SHOP_DB; one runner across workers (a lease)
+        return app
 
 
 def serve(

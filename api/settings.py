@@ -96,6 +96,36 @@ SETTINGS: tuple[Setting, ...] = (
         "a file holding the bearer secret sent to the order hook",
     ),
     Setting(
+        "KGDIAG_WATCH_MINUTES",
+        str,
+        "2",
+        "with KGDIAG_SHOP_DB: how often the watch loop reads the shop's open orders (minutes)",
+    ),
+    Setting(
+        "KGDIAG_WATCH_HOURS",
+        str,
+        "24",
+        "the watch loop reads orders made in the last this many hours",
+    ),
+    Setting(
+        "KGDIAG_WATCH_LIMIT",
+        str,
+        "2000",
+        "open orders one watch pass reads at most (the rest wait for the next pass)",
+    ),
+    Setting(
+        "KGDIAG_NOTICE_WEBHOOK",
+        str,
+        "",
+        "an http(s) URL that receives each new notice as JSON (signed, retried with back-off)",
+    ),
+    Setting(
+        "KGDIAG_NOTICE_WEBHOOK_SECRET_FILE",
+        str,
+        "",
+        "a file holding the secret the notices are signed with (HMAC-SHA256, X-Kgdiag-Signature)",
+    ),
+    Setting(
         "KGDIAG_SESSION_IDLE_MINUTES",
         float,
         120,

@@ -222,7 +222,32 @@ def _shopdb(shop: dict[str, Any]) -> list[str]:
         ):
             row = http[key]
             lines.append(f"| {name} | {row['median_ms']:.2f} | {row['p99_ms']:.2f} |")
+    if "watch" in shop:
+        lines += _watch(shop["watch"])
     return [*lines, ""]
+
+
+def _watch(watch: dict[str, Any]) -> list[str]:
+    """One watch pass over the same shop: the read, and the cost per new notice."""
+    return [
+        "",
+        f"Watch loop: {watch['open_orders']:,} paid, undelivered orders in all, "
+        f"{watch['in_window']} made in the last {watch['hours']} h (the pass reads those).",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| open-orders read, installer's indexes (median / p99 ms) | "
+        f"{watch['read_installer_indexes']['median_ms']:.2f} / "
+        f"{watch['read_installer_indexes']['p99_ms']:.2f} |",
+        f"| open-orders read, + orders (status, created_at) (median / p99 ms) | "
+        f"{watch['read_recommended_index']['median_ms']:.2f} / "
+        f"{watch['read_recommended_index']['p99_ms']:.2f} |",
+        f"| one pass: orders read, new notices | {watch['read']}, {watch['notices']} |",
+        f"| one pass, wall time (s) | {watch['pass_seconds']:.2f} |",
+        f"| **cost per new notice (ms)** | **{watch['ms_per_notice']:.1f}** |",
+        f"| the next pass, nothing new (s; new notices) | "
+        f"{watch['steady_pass_seconds']:.3f}; {watch['steady_new']} |",
+    ]
 
 
 def markdown(report: dict[str, Any]) -> str:

@@ -11,7 +11,8 @@ spread over the 30 days before the reference time. Timed:
   check`` recommends (``orders (email, created_at)``); and the whole
   :meth:`shop.DatabaseSource.lookup` (both reads and the mapping);
 - ``POST /v1/diagnose`` over HTTP on ``kgdiag serve``: by order number next
-  to the same order's facts inline, one client, requests one after another.
+  to the same order's facts inline, one client, requests one after another;
+- one watch pass over the open orders (``bench/watch.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from shop import DatabaseSource, ShopDatabase, parse_dsn
 
 from .mariadb import FIXTURES, MariaDB, mariadb_missing, running_mariadb
 from .stats import stats, timed
+from .watch import watch_figures
 
 __all__ = ["shopdb_figures"]
 
@@ -164,5 +166,6 @@ def shopdb_figures(rounds: int, orders: int = ORDERS) -> dict[str, Any]:
             timed(lambda: source.lookup(f"B{rng.randint(1, orders):09d}", None, NOW), rounds)
         )
         result["http"] = _http(dsn, max(20, rounds // 5))
+        result["watch"] = watch_figures(server, database, ZONE, NOW, max(5, rounds // 20))
         database.close()
         return result

@@ -28,6 +28,7 @@ from .errors import NotFound, StaleRevision, StoreUnavailable
 from .integrity import plan_changeset
 from .model import Change, ChangeSet, Edge, EdgeKey, GraphContent, Node, undo_change
 from .neo4j_cypher import NODE_LABELS, STATEMENTS
+from .neo4j_notices import Neo4jNotices
 from .neo4j_promises import Neo4jPromises
 from .neo4j_proposals import PROPOSAL_FIELDS, Neo4jProposals
 from .neo4j_rows import (
@@ -44,6 +45,7 @@ from .neo4j_rows import (
 from .records import (
     Candidate,
     CaseRecord,
+    Notice,
     Outcome,
     OutcomeCounts,
     SystemStatus,
@@ -68,8 +70,15 @@ __all__ = ["NEO4J_SCHEMES", "Neo4jRecords", "Neo4jStore", "init_neo4j"]
 
 NEO4J_SCHEMES = ("neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc")
 SCHEMA_VERSION = "2"
-_COUNTERS = ("next_case", "next_outcome", "next_status", "next_candidate", "next_proposal")
-_R = TypeVar("_R", CaseRecord, Outcome, SystemStatus, Candidate)
+_COUNTERS = (
+    "next_case",
+    "next_outcome",
+    "next_status",
+    "next_candidate",
+    "next_proposal",
+    "next_notice",
+)
+_R = TypeVar("_R", CaseRecord, Outcome, SystemStatus, Candidate, Notice)
 
 
 def _q(name: str) -> str:
@@ -357,9 +366,10 @@ class Neo4jStore:
         self._write(lambda tx: tx.run(_q("end_session"), hash=key).consume())
 
 
-class Neo4jRecords(Neo4jPromises, Neo4jProposals):
+class Neo4jRecords(Neo4jPromises, Neo4jProposals, Neo4jNotices):
     """Cases, outcomes and system status as nodes; ids from counters on ``KgMeta``
-    (the promise ledger from ``Neo4jPromises``, the proposals from ``neo4j_proposals``)."""
+    (the promise ledger from ``Neo4jPromises``, the proposals from ``neo4j_proposals``,
+    notices and the watcher's lease from ``neo4j_notices``)."""
 
     def __init__(self, store: Neo4jStore) -> None:
         self._store = store
@@ -396,6 +406,7 @@ class Neo4jRecords(Neo4jPromises, Neo4jProposals):
                 {name: row.get(name) for name in PROPOSAL_FIELDS}
                 for row in self._rows("all_proposals_raw")
             ],
+            "notices": [dataclasses.asdict(_as(Notice, r)) for r in self._rows("all_notices_raw")],
         }
 
     def import_records(self, records: dict[str, list[dict[str, Any]]]) -> None:
@@ -405,6 +416,7 @@ class Neo4jRecords(Neo4jPromises, Neo4jProposals):
             "candidates": "import_candidates",
             "system_status": "import_statuses",
             "status_proposals": "import_proposals",
+            "notices": "import_notices",
         }
 
         def work(tx: Any) -> None:
@@ -423,6 +435,7 @@ class Neo4jRecords(Neo4jPromises, Neo4jProposals):
             next_status=next_id("system_status"),
             next_candidate=next_id("candidates"),
             next_proposal=next_id("status_proposals"),
+            next_notice=next_id("notices"),
         )
         self.import_promise_records(records)
 
@@ -581,6 +594,7 @@ class Neo4jRecords(Neo4jPromises, Neo4jProposals):
                         ("cases", "purge_cases"),
                         ("system_status", "purge_statuses"),
                         ("status_proposals", "purge_proposals"),
+                        ("notices", "purge_notices"),
                     )
                 },
             }

@@ -41,6 +41,8 @@ LABELS = (
     "Promise",
     "Escalation",
     "StatusProposal",
+    "Notice",
+    "Lease",
 )
 RELATIONSHIPS = ("CAUSED_BY", "TESTED_BY", "RESOLVED_BY", "DEPENDS_ON", "TEACHES")
 SESSION_OF = "SESSION_OF"
@@ -57,6 +59,8 @@ PROPERTY_KEYS = (
     "backstop_resolution", "priority", "escalate_to", "reason", "calming", "goodwill_kind",
     "goodwill_value", "goodwill_text", "closed_at", "next_promise", "next_escalation",
     "channel", "updated_at", "evidence", "next_proposal",
+    "next_notice", "case_ref", "sent_at", "attempts",
+    "next_attempt_at", "last_error", "holder", "expires_at",
 )  # fmt: skip
 
 
@@ -274,6 +278,23 @@ _PROMISE_STATEMENTS = {
     ),
 }
 
+_NOTICE = {
+    "id": 1,
+    "at": "t",
+    "order_no": "o",
+    "symptom": "s",
+    "cause": "c",
+    "supplier": None,
+    "channel": None,
+    "lang": "zh",
+    "text": "words",
+    "case_ref": None,
+    "sent_at": None,
+    "attempts": 0,
+    "next_attempt_at": None,
+    "last_error": None,
+}
+
 
 def _label_statement(label: str) -> Statement:
     # The label is one of NODE_LABELS, written into the text at import time, never a value.
@@ -334,6 +355,17 @@ STATEMENTS: dict[str, Statement] = {
     "index_outcome_pair": Statement(
         "CREATE INDEX kg_outcome_pair IF NOT EXISTS FOR (o:Outcome) ON (o.symptom, o.cause)"
     ),
+    "constraint_notice_key": Statement(
+        # One notice per order and cause, whichever server or worker writes it.
+        "CREATE CONSTRAINT kg_notice_key IF NOT EXISTS FOR (n:Notice) "
+        "REQUIRE (n.order_no, n.cause) IS UNIQUE"
+    ),
+    "constraint_lease_name": Statement(
+        "CREATE CONSTRAINT kg_lease_name IF NOT EXISTS FOR (l:Lease) REQUIRE l.name IS UNIQUE"
+    ),
+    "index_notice_at": Statement(
+        "CREATE INDEX kg_notice_at IF NOT EXISTS FOR (n:Notice) ON (n.at)"
+    ),
     "index_status_system": Statement(
         "CREATE INDEX kg_status_system IF NOT EXISTS FOR (s:SystemStatus) ON (s.system, s.id)"
     ),
@@ -353,7 +385,8 @@ STATEMENTS: dict[str, Statement] = {
         "MATCH (m:KgMeta {key: 'store'}) RETURN m.next_token AS next_token, "
         "m.next_case AS next_case, m.next_outcome AS next_outcome, m.next_status AS next_status, "
         "coalesce(m.next_candidate, 1) AS next_candidate, "
-        "coalesce(m.next_proposal, 1) AS next_proposal"
+        "coalesce(m.next_proposal, 1) AS next_proposal, "
+        "coalesce(m.next_notice, 1) AS next_notice"
     ),
     "all_nodes": Statement("MATCH (n:KgNode) RETURN n.id AS id, n.type AS type, n.data AS data"),
     "all_edges": Statement(
@@ -631,11 +664,75 @@ STATEMENTS: dict[str, Statement] = {
         "RETURN s {.*} AS row ORDER BY s.id DESC LIMIT $limit",
         {"system": "s", "limit": 50},
     ),
+    # --- proactive notices and the watcher's lease ---------------------------------------
+    "next_notice": Statement(
+        "MATCH (m:KgMeta {key: 'store'}) SET m.next_notice = coalesce(m.next_notice, 1) + 1 "
+        "RETURN m.next_notice - 1 AS id"
+    ),
+    "create_notice": Statement(
+        # MERGE on the unique key: an order and cause noticed already stays as it was.
+        "MERGE (n:Notice {order_no: $row.order_no, cause: $row.cause}) "
+        "ON CREATE SET n = $row RETURN n.id = $row.id AS created",
+        {"row": _NOTICE},
+    ),
+    "noticed_orders": Statement(
+        "MATCH (n:Notice) WHERE n.order_no IN $order_nos RETURN DISTINCT n.order_no AS order_no",
+        {"order_nos": ["o"]},
+    ),
+    "notices_since": Statement(
+        "MATCH (n:Notice) WHERE n.at >= $since RETURN n {.*} AS row ORDER BY n.id LIMIT $limit",
+        {"since": "t", "limit": 10},
+    ),
+    "notice_page": Statement(
+        "MATCH (n:Notice) WHERE $before IS NULL OR n.id < $before "
+        "RETURN n {.*} AS row ORDER BY n.id DESC LIMIT $limit",
+        {"before": None, "limit": 10},
+    ),
+    "notices_due": Statement(
+        "MATCH (n:Notice) WHERE n.sent_at IS NULL AND n.next_attempt_at IS NOT NULL "
+        "AND n.next_attempt_at <= $now AND n.attempts < $max_attempts "
+        "RETURN n {.*} AS row ORDER BY n.id LIMIT $limit",
+        {"now": "t", "max_attempts": 8, "limit": 10},
+    ),
+    "claim_notice": Statement(
+        "MATCH (n:Notice {id: $id}) WHERE n.attempts = $attempts AND n.sent_at IS NULL "
+        "SET n.attempts = n.attempts + 1, n.next_attempt_at = $next_attempt_at "
+        "RETURN count(n) AS n",
+        {"id": 1, "attempts": 0, "next_attempt_at": "t"},
+    ),
+    "notice_sent": Statement(
+        "MATCH (n:Notice {id: $id}) SET n.sent_at = $at, n.next_attempt_at = null, "
+        "n.last_error = null",
+        {"id": 1, "at": "t"},
+    ),
+    "notice_failed": Statement(
+        "MATCH (n:Notice {id: $id}) SET n.last_error = $error", {"id": 1, "error": "e"}
+    ),
+    "take_lease": Statement(
+        # MERGE takes the lease node's write lock, so two watchers never both win.
+        "MERGE (l:Lease {name: $name}) "
+        "ON CREATE SET l.holder = $holder, l.expires_at = $until "
+        "WITH l SET l.lock = coalesce(l.lock, 0) + 1 "
+        "WITH l WHERE l.holder = $holder OR l.expires_at < $now "
+        "SET l.holder = $holder, l.expires_at = $until RETURN l.holder AS holder",
+        {"name": "watch", "holder": "h", "now": "t", "until": "u"},
+    ),
+    "release_lease": Statement(
+        "MATCH (l:Lease {name: $name, holder: $holder}) DELETE l", {"name": "watch", "holder": "h"}
+    ),
+    "purge_notices": Statement(
+        "MATCH (n:Notice) WHERE n.at < $before DETACH DELETE n RETURN count(n) AS n",
+        {"before": "t"},
+    ),
+    "all_notices_raw": Statement("MATCH (n:Notice) RETURN n {.*} AS row ORDER BY n.id"),
+    "import_notices": Statement(
+        "UNWIND $rows AS row CREATE (n:Notice) SET n = row", {"rows": [_NOTICE]}
+    ),
     # --- tests only: empty a scratch database before each contract test --------------
     "wipe_for_tests": Statement(
         "MATCH (n) WHERE n:KgNode OR n:KgMeta OR n:Revision OR n:Change OR n:Token "
         "OR n:Case OR n:Outcome OR n:SystemStatus OR n:Candidate OR n:Promise OR n:Escalation "
-        "OR n:StatusProposal "
+        "OR n:StatusProposal OR n:Notice OR n:Lease "
         "DETACH DELETE n"
     ),
     # --- migration (kgdiag migrate) ---------------------------------------------------
@@ -665,7 +762,8 @@ STATEMENTS: dict[str, Statement] = {
         # After an import: the next id of each kind follows the highest imported one.
         "MATCH (m:KgMeta {key: 'store'}) SET m.next_token = $next_token, "
         "m.next_case = $next_case, m.next_outcome = $next_outcome, m.next_status = $next_status, "
-        "m.next_candidate = $next_candidate, m.next_proposal = $next_proposal",
+        "m.next_candidate = $next_candidate, m.next_proposal = $next_proposal, "
+        "m.next_notice = $next_notice",
         {
             "next_token": 1,
             "next_case": 1,
@@ -673,6 +771,7 @@ STATEMENTS: dict[str, Statement] = {
             "next_status": 1,
             "next_candidate": 1,
             "next_proposal": 1,
+            "next_notice": 1,
         },
     ),
 }

@@ -32,6 +32,7 @@ from .promise_records import PromiseRecords
 __all__ = [
     "Candidate",
     "CaseRecord",
+    "Notice",
     "Outcome",
     "OutcomeCounts",
     "RecordStore",
@@ -163,6 +164,36 @@ class StatusProposal:
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "evidence": dict(self.evidence)}
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A proactive notice: an order past its normal time, told before the customer asks.
+
+    Written before it is delivered (``sent_at`` stays None until the webhook
+    took it; ``attempts``, ``next_attempt_at`` and ``last_error`` track the
+    retries), and unique per order and cause, so a watcher killed mid-pass
+    resumes without losing or repeating one. ``case_ref`` is the case filed
+    with its diagnosis; ``channel`` the payment channel.
+    """
+
+    id: int
+    at: str
+    order_no: str
+    symptom: str
+    cause: str
+    supplier: str | None
+    channel: str | None
+    lang: str
+    text: str
+    case_ref: str | None
+    sent_at: str | None = None
+    attempts: int = 0
+    next_attempt_at: str | None = None
+    last_error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -298,6 +329,58 @@ class RecordStore(PromiseRecords, Protocol):
         self, proposal_id: int, *, state: str, author: str, note: str | None
     ) -> StatusProposal | None:
         """Mark an open proposal ``accepted`` or ``dismissed`` (None when it is not open)."""
+        ...
+
+    # --- proactive notices and the watcher's lease (casework/watch.py) ----------
+
+    def record_notice(
+        self,
+        *,
+        order_no: str,
+        symptom: str,
+        cause: str,
+        supplier: str | None,
+        channel: str | None,
+        lang: str,
+        text: str,
+        case_ref: str | None,
+        next_attempt_at: str | None,
+    ) -> Notice | None:
+        """File a notice; None when the order already has one for ``cause`` (never twice)."""
+        ...
+
+    def noticed_orders(self, order_nos: list[str]) -> set[str]:
+        """Which of ``order_nos`` already have a notice (of any cause)."""
+        ...
+
+    def notices(self, since: str, limit: int) -> list[Notice]:
+        """Notices with ``at >= since`` (RFC 3339 UTC), oldest first, at most ``limit``."""
+        ...
+
+    def notice_page(self, *, limit: int, before: int | None = None) -> list[Notice]:
+        """Newest first, ids below ``before`` when given (the next page)."""
+        ...
+
+    def notices_due(self, *, now: str, limit: int, max_attempts: int) -> list[Notice]:
+        """Unsent notices whose next attempt is due, with attempts left, oldest first."""
+        ...
+
+    def claim_notice(self, notice_id: int, *, attempts: int, next_attempt_at: str) -> bool:
+        """Count an attempt before it is made (only if ``attempts`` is still the count
+        read): the next try waits for ``next_attempt_at``; False when another took it."""
+        ...
+
+    def notice_sent(self, notice_id: int, *, at: str) -> None: ...
+
+    def notice_failed(self, notice_id: int, *, error: str) -> None: ...
+
+    def take_lease(self, name: str, *, holder: str, now: str, until: str) -> bool:
+        """Take or renew the lease ``name`` until ``until``, atomically: True when
+        ``holder`` has it (it was free, expired before ``now``, or already its own)."""
+        ...
+
+    def release_lease(self, name: str, *, holder: str) -> None:
+        """Give the lease up if ``holder`` has it (a clean stop: no one waits for it to expire)."""
         ...
 
     def raw_records(self) -> dict[str, list[dict[str, Any]]]:

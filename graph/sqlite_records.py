@@ -24,6 +24,7 @@ from .records import (
     new_ref,
     now_text,
 )
+from .sqlite_notices import NOTICE_COLUMNS, NOTICES_DDL, SqliteNotices
 from .sqlite_promises import ESCALATION_COLUMNS, PROMISE_COLUMNS, SqlitePromises
 from .sqlite_proposals import PROPOSAL_COLUMNS, PROPOSALS_DDL, SqliteProposals
 
@@ -60,6 +61,7 @@ CREATE INDEX IF NOT EXISTS system_status_system ON system_status(system, id);
     + PROMISES_DDL
     + ESCALATIONS_DDL
     + PROPOSALS_DDL
+    + NOTICES_DDL
 )
 
 RECORDS_MIGRATION_3 = (
@@ -92,6 +94,7 @@ _TABLES = {
     "promises": PROMISE_COLUMNS,
     "escalations": ESCALATION_COLUMNS,
     "status_proposals": PROPOSAL_COLUMNS,
+    "notices": NOTICE_COLUMNS,
 }
 
 
@@ -103,9 +106,10 @@ class _Db(Protocol):
     ) -> AbstractContextManager[sqlite3.Connection]: ...
 
 
-class SqliteRecords(SqlitePromises, SqliteProposals):
+class SqliteRecords(SqlitePromises, SqliteProposals, SqliteNotices):
     """The record tables of one SQLite store (the promise ledger from ``SqlitePromises``,
-    the proposals' methods from ``SqliteProposals``)."""
+    the proposals' methods from ``SqliteProposals``, notices and leases from
+    ``sqlite_notices``)."""
 
     def __init__(self, db: _Db) -> None:
         self._db = db
@@ -357,6 +361,8 @@ class SqliteRecords(SqlitePromises, SqliteProposals):
                     "DELETE FROM status_proposals WHERE state <> 'open' AND decided_at < ?",
                     (before,),
                 ).rowcount,
+                # Far past the watch window, so the order and cause cannot come back.
+                "notices": conn.execute("DELETE FROM notices WHERE at < ?", (before,)).rowcount,
             }
         self._counts = None
         return counts

@@ -301,6 +301,17 @@ def cmd_shop_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    """Open orders past their normal time get a diagnosis and a notice (kgdiag/watch_cmd.py)."""
+    from .watch_cmd import watch_command
+
+    store = open_store(_db(args))
+    try:
+        return watch_command(store, once=args.once)
+    finally:
+        store.close()
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from diagnostics.evaluate import evaluate_cases, load_cases
     from graph.snapshot import build_snapshot
@@ -436,6 +447,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     shop_check.add_argument("--rounds", type=int, default=50, help="lookups timed per kind")
     shop_check.set_defaults(func=cmd_shop_check)
+
+    watch = with_db(
+        sub.add_parser("watch", help="notify customers of open orders past their normal time")
+    )
+    watch.add_argument(
+        "--once", action="store_true", help="one pass, then exit (else every KGDIAG_WATCH_MINUTES)"
+    )
+    watch.set_defaults(func=cmd_watch)
 
     ev = with_db(sub.add_parser("evaluate", help="score the engine on worked cases"))
     ev.add_argument("cases", nargs="+", help="case YAML files or directories of them")

@@ -167,6 +167,7 @@ _TEMPLATE_FIELDS = (
     "calming",
     "goodwill",
     "backstop",
+    "notice",
 )
 
 
@@ -200,7 +201,7 @@ def count_words(text: str, words: Mapping[str, Any]) -> int:
 _CUSTOMER_TEXTS = {
     "Resolution": ("reply", "backstop"),
     "Cause": ("explanation",),
-    "Symptom": ("checking", "backstop", "clarify", "calming", "goodwill"),
+    "Symptom": ("checking", "backstop", "clarify", "calming", "goodwill", "notice"),
 }
 
 

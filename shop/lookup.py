@@ -119,6 +119,10 @@ class DatabaseSource:
         self.name = database.system
         self.breaker = breaker or CircuitBreaker(f"shop database {database.dsn.safe}")
 
+    def facts(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """One row of this database as the contract's order facts (the watch loop's rows)."""
+        return self._facts(row)
+
     def _facts(self, row: Mapping[str, Any]) -> dict[str, Any]:
         try:
             facts = order_from_row(self.database.system, row, self.zone.key)

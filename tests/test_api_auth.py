@@ -101,6 +101,7 @@ EXAMPLES: dict[tuple[str, str], Example] = {
         "path": {"outcome_id": _outcome(s).id}
     },
     ("GET", "/v1/candidates"): lambda s: {},
+    ("GET", "/v1/notices"): lambda s: {"query": {"limit": 5}},
     ("POST", "/v1/candidates/{candidate_id}"): lambda s: {
         "path": {"candidate_id": _candidate(s).id},
         "json": {"decision": "reject"},

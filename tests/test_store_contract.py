@@ -449,6 +449,50 @@ def test_candidates_follow_the_open_outcome_and_are_decided_once(store: GraphSto
     assert records.candidates(state="open") == []
 
 
+def _notice(records: Any, order_no: str, cause: str) -> Any:
+    return records.record_notice(
+        order_no=order_no, symptom="card_key_not_received", cause=cause, supplier="sup_kx",
+        channel="yipay", lang="zh", text="您好", case_ref=None,
+        next_attempt_at="2026-12-01T08:00:00+00:00",
+    )  # fmt: skip
+
+
+def test_notices_are_unique_per_order_and_cause_and_claimed_once(store: GraphStore) -> None:
+    records = store.records
+    first = _notice(records, "O-1", "stock_out")
+    assert first is not None and first.attempts == 0 and first.sent_at is None
+    assert _notice(records, "O-1", "stock_out") is None  # never twice
+    other = _notice(records, "O-1", "supplier_interface_outage")
+    assert other is not None  # another cause of the same order is another notice
+    assert records.noticed_orders(["O-1", "O-2"]) == {"O-1"}
+    assert [n.id for n in records.notices("2000-01-01T00:00:00+00:00", 10)] == [first.id, other.id]
+    assert [n.id for n in records.notice_page(limit=1)] == [other.id]
+    assert [n.id for n in records.notice_page(limit=5, before=other.id)] == [first.id]
+    due = records.notices_due(now="2026-12-01T08:00:00+00:00", limit=10, max_attempts=3)
+    assert [n.id for n in due] == [first.id, other.id]
+    later = "2026-12-01T08:01:00+00:00"
+    assert records.claim_notice(first.id, attempts=0, next_attempt_at=later)
+    assert not records.claim_notice(first.id, attempts=0, next_attempt_at=later)  # taken
+    records.notice_failed(first.id, error="HTTP 503")
+    records.notice_sent(other.id, at="2026-12-01T08:00:01+00:00")
+    due = records.notices_due(now="2026-12-01T08:00:30+00:00", limit=10, max_attempts=3)
+    assert due == []
+    due = records.notices_due(now=later, limit=10, max_attempts=3)
+    assert [(n.id, n.attempts, n.last_error) for n in due] == [(first.id, 1, "HTTP 503")]
+    raw = records.raw_records()["notices"]
+    assert [r["order_no"] for r in raw] == ["O-1", "O-1"] and raw[1]["sent_at"]
+
+
+def test_the_watch_lease_is_taken_renewed_and_expires(store: GraphStore) -> None:
+    records = store.records
+    assert records.take_lease("watch", holder="a", now="t1", until="t3")
+    assert not records.take_lease("watch", holder="b", now="t2", until="t4")
+    assert records.take_lease("watch", holder="a", now="t2", until="t5")
+    assert records.take_lease("watch", holder="b", now="t6", until="t8")  # expired: taken over
+    records.release_lease("watch", holder="a")  # not a's any more: stays b's
+    assert not records.take_lease("watch", holder="a", now="t7", until="t9")
+
+
 def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStore) -> None:
     records = store.records
     case = _case(store, message="words")
@@ -474,6 +518,7 @@ def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStor
     open_one = records.upsert_proposal(system="sup_kx", status="down", cause="c", evidence={})
     records.upsert_proposal(system="yipay", status="down", cause="c", evidence={})
     records.decide_proposal(open_one.id + 1, state="dismissed", author="a", note=None)
+    _notice(records, "O-1", "c")
     assert records.purge(before="2000-01-01T00:00:00+00:00") == {
         "promises": 0,
         "escalations": 0,
@@ -481,6 +526,7 @@ def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStor
         "outcomes": 0,
         "cases": 0,
         "system_status": 0,
+        "notices": 0,
         "status_proposals": 0,
     }
     counts = records.purge(before="9999-01-01T00:00:00+00:00")
@@ -491,6 +537,7 @@ def test_purge_drops_old_records_but_each_systems_latest_status(store: GraphStor
         "outcomes": 1,
         "cases": 1,
         "system_status": 1,
+        "notices": 1,
         "status_proposals": 1,  # the decided one; an open one waits for its admin
     }
     assert records.case_promise(case.id) is None

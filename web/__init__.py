@@ -29,6 +29,7 @@ from . import (  # noqa: F401  (routes)
     candidates,
     console,
     editor,
+    notices,
     practice,
     queue,
     systems,

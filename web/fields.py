@@ -34,7 +34,7 @@ __all__ = [
 
 CEL_FIELDS = frozenset({"fails_when", "fits_order", "when"})
 """The fields that hold a CEL condition (schema/graph.yaml)."""
-TEMPLATE_FIELDS = frozenset({"explanation", "reply", "findings"})
+TEMPLATE_FIELDS = frozenset({"explanation", "reply", "findings", "notice"})
 """The fields rendered as Jinja2 templates (schema/graph.yaml says "(template)")."""
 LANGS = ("zh", "en")
 
