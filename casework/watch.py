@@ -34,6 +34,7 @@ from shop import DatabaseSource, ShopUnavailable
 from shop.open_orders import open_order_rows
 
 from .notices import compose_notice, notice_lang, outage_of
+from .outages import propose_outages
 from .service import Settings, case_keys, diagnose_case, knowledge_of
 from .watch_rules import WATCHED, crossing
 from .webhook import Webhook, deliver_due, webhook_from
@@ -224,9 +225,33 @@ def watch_pass(
         else:
             report.unsent += 1
         time.sleep(0)  # under gevent: let the worker's requests run between orders
+    if report.noticed:
+        _look_for_outages(store, settings, moment)
     if config.webhook is not None:
         report.sent, report.failed = deliver_due(store, config.webhook, moment)
     return report
+
+
+def _look_for_outages(store: GraphStore, settings: Settings, now: datetime) -> None:
+    """After a pass that filed cases: propose a system status if they fail alike.
+
+    Each filed case looks already, but at most every
+    ``KGDIAG_OUTAGE_CHECK_SECONDS``, so the last cases of a busy pass would wait
+    for the next diagnosis; one look at the end of the pass sees them all. A
+    failure is logged and never stops the watcher (the cases are on file)."""
+    try:
+        opened = propose_outages(
+            store.records,
+            store.snapshot(),
+            now,
+            rule=settings.outages,
+            status_max_age=settings.status_max_age,
+        )
+    except Exception:  # any store's error: the notices are filed already
+        _log.warning("watch: looking for outages after the pass failed", exc_info=True)
+        return
+    for proposal in opened:
+        _log.info("watch: proposed %s %s for an admin", proposal.system, proposal.status)
 
 
 def _crossing(
