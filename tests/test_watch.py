@@ -462,4 +462,3 @@ def test_an_english_reader_gets_the_english_notice_with_the_zone_named(
     other = {**facts, "order_no": "W-EN2"}
     assert notice_order(store, other, "card_key_invalid", now, SETTINGS) == "unsent"
     assert len(store.records.cases(since="2000-01-01", until="9999-01-01")) == cases
-
