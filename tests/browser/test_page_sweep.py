@@ -6,7 +6,7 @@ file. A rule with a URL parameter needs a sample path in ``SAMPLES``; a new one
 without a sample fails ``test_every_page_has_a_sample`` saying what to add.
 Beside them: the login page (fresh, and refusing a bad token), and the error
 pages (404, 403). An expired or revoked session has no page of its own: it is
-sent to the login page, which is swept.
+sent to the login page with ``next=``, which says so; that state is swept too.
 
 For each page, as the lowest role that may open it, at 1440×900 and 390×844,
 in zh and en: a screenshot ``build/screenshots/<page>-<lang>-<width>.png``; no
@@ -92,10 +92,12 @@ def test_every_page_has_a_sample(store: SqliteStore) -> None:
 
 def pages_to_sweep(db: Path) -> list[Page]:
     swept = [Page(name, SAMPLES.get(rule, rule)) for name, rule in page_rules(db)]
-    # `login` is a page of the blueprint: open it logged out, and refusing a bad token
+    # `login` is a page of the blueprint: open it logged out, after a session ended, and
+    # refusing a bad token
     swept = [p for p in swept if p.name != "login"]
     swept += [
         Page("login", "/login", role="nobody"),
+        Page("login-expired", "/login?next=/history", role="nobody"),
         Page("login-refused", "/login", status=401, role="nobody", action="refuse-login"),
         Page("error-404", "/no-such-page", status=404, role="senior"),
         Page("error-403", "/edit", status=403, role="agent"),
