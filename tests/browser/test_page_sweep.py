@@ -12,9 +12,9 @@ For each page, as the lowest role that may open it, at 1440×900 and 390×844,
 in zh and en: a screenshot ``build/screenshots/<page>-<lang>-<width>.png``; no
 serious or critical axe-core violation; no console error; nothing wider than
 the viewport (no horizontal scroll, no element past its right edge outside a
-box that scrolls or clips on its own). One server, one browser, one logged-in
-context per role and language; every finding of every page is collected and
-reported together, so one run shows everything to fix.
+box that scrolls or clips on its own); no button under 36 px. One server, one
+browser, one logged-in context per role and language; every finding of every
+page is collected and reported together, so one run shows everything to fix.
 """
 
 from __future__ import annotations
@@ -142,10 +142,16 @@ OVERFLOW = """() => {
     const s = getComputedStyle(e);
     return s.visibility !== 'hidden' && s.position !== 'fixed' && !inside(e);
   }).slice(0, 5).map((e) => `${name(e)} right=${Math.round(e.getBoundingClientRect().right)}`);
-  return {scroll: document.scrollingElement.scrollWidth, width, wide};
+  const short = [...document.querySelectorAll(
+    'button, .button, input[type=submit], input[type=button], [role=button]')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && r.height < 35.5;
+  }).slice(0, 5).map((e) => `${name(e)} ${Math.round(e.getBoundingClientRect().height)} px`);
+  return {scroll: document.scrollingElement.scrollWidth, width, wide, short};
 }"""
-"""How wide the document scrolls, the viewport's width, and the first elements
-that reach past its right edge (outside a box that scrolls or clips them)."""
+"""How wide the document scrolls, the viewport's width, the first elements that
+reach past its right edge (outside a box that scrolls or clips them), and the
+first buttons under the design system's 36 px."""
 
 
 def _open(browser: Any, base: str, store: SqliteStore, role: str | None, lang: str) -> Any:
@@ -200,6 +206,7 @@ def _findings(tab: Any, swept: Page, label: str) -> list[str]:
     if measured["scroll"] > measured["width"]:
         found.append(f"{label}: scrolls sideways ({measured['scroll']} > {measured['width']} px)")
     found += [f"{label}: wider than the viewport: {wide}" for wide in measured["wide"]]
+    found += [f"{label}: button under 36 px: {short}" for short in measured["short"]]
     found += [
         f"{label}: console {line}"
         for line in tab.kgdiag_errors
