@@ -6,7 +6,7 @@ DB     ?= var/kgdiag.db
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck venv clean browser shopdb-server cypher-lint bench bench-tools lock
+.PHONY: run test lint typecheck venv clean browser shopdb-server cypher-lint bench bench-tools lock docs-shots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ cypher-lint: $(VENV)/.test-installed tools/cypher-lint/node_modules/.installed
 
 test: $(VENV)/.test-installed lint typecheck cypher-lint browser shopdb-server
 	$(BIN)/python -m pytest
+
+# The README's screenshots (docs/console.png, docs/training.png), taken again by
+# the browser test that checks them; without KGDIAG_DOCS_SHOTS it writes to build/.
+docs-shots: $(VENV)/.test-installed browser
+	KGDIAG_DOCS_SHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/browser/test_docs_shots.py
 
 # Not part of make test: numbers, not pass/fail (build/bench/report.md).
 # pgmpy (the peer) comes with the bench extra; wrk from Debian where we are root.

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import default_exceptions
 
 from appstate import store
 
@@ -36,7 +37,7 @@ from . import (  # noqa: F401  (routes)
     training,
 )
 from .blueprint import pages
-from .i18n import t
+from .i18n import LABELS, t
 from .sessions import end_page_session, install_sessions, same_site_path, start_page_session
 
 __all__ = ["install_sessions", "pages", "render_error"]
@@ -64,5 +65,29 @@ def logout() -> ResponseReturnValue:
 
 
 def render_error(status: int, message: str) -> str:
-    """An error as a page, for browsers outside the JSON API."""
-    return render_template("error.html", status=status, message=message)
+    """An error as a page, for browsers outside the JSON API, in the page's language.
+
+    The pages' own refusals are already labels (``t(...)``). What comes from
+    below them is English: werkzeug's stock descriptions (an unknown address),
+    Flask-WTF's CSRF refusals, the API's one-line 5xx and rate-limit messages.
+    Those are said again in the page's language (``error_text_<status>``), the
+    original kept below as a technical detail for whoever fixes it (a stock
+    description says nothing more and is dropped); the JSON API keeps its own words.
+    """
+    stock = default_exceptions.get(status)
+    is_stock = stock is not None and message == stock.description
+    english = (
+        status >= 500
+        or status == 429
+        or is_stock
+        or message.startswith(("The CSRF", "The referrer"))
+    )
+    detail = message if english and not is_stock else ""
+    if english:
+        message = t(_label(f"error_text_{status}", "error_text_other"))
+    title = t(_label(f"error_title_{status}", "error_title_other"))
+    return render_template("error.html", status=status, title=title, message=message, detail=detail)
+
+
+def _label(key: str, fallback: str) -> str:
+    return key if key in LABELS else fallback

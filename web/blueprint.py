@@ -58,7 +58,7 @@ def page_role(role: str) -> Callable[[F], F]:
             if who is None:
                 return redirect(url_for("pages.login", next=request.path))
             if not role_allows(who.role, role):
-                raise Forbidden(t("needs_role").format(role=role))
+                raise Forbidden(t("needs_role").format(role=t("role_" + role)))
             return view(who, *args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
