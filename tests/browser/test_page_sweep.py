@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from api import create_app
+from casework import Settings, diagnose_case
 from graph.model import ChangeSet, Node, Operation
 from graph.sqlite import SqliteStore
 from graph.store import ROLES, open_store
@@ -44,9 +45,11 @@ SAMPLES: dict[str, str] = {
     "/edit/<node_id>": "/edit/card_key_invalid",
     "/history/<int:revision>": "/history/2",
     "/history/<int:revision>/revert": "/history/1/revert",
+    "/cases/<case_ref>": "/cases/{case}",
 }
 """A path to open for each page rule with a URL parameter (the sweep's store has
-the seed as revision 1 and one title edit as revision 2)."""
+the seed as revision 1 and one title edit as revision 2; ``{case}`` is the ref of
+the one case it files, an angry customer's, so the queue has a row too)."""
 
 SKIPPED: dict[str, str] = {}
 """GET rules that are no pages, with the reason (none so far)."""
@@ -90,8 +93,8 @@ def test_every_page_has_a_sample(store: SqliteStore) -> None:
     assert set(SAMPLES) <= {rule for _, rule in rules}
 
 
-def pages_to_sweep(db: Path) -> list[Page]:
-    swept = [Page(name, SAMPLES.get(rule, rule)) for name, rule in page_rules(db)]
+def pages_to_sweep(db: Path, case: str) -> list[Page]:
+    swept = [Page(name, SAMPLES.get(rule, rule).format(case=case)) for name, rule in page_rules(db)]
     # `login` is a page of the blueprint: open it logged out, after a session ended, and
     # refusing a bad token
     swept = [p for p in swept if p.name != "login"]
@@ -118,8 +121,11 @@ def sweep_server(tmp_path_factory: pytest.TempPathFactory, seeded_db: Path) -> I
     data = {**node.data, "title": {"zh": "卡密无效（巡检）", "en": "Card key invalid (sweep)"}}
     change = ChangeSet((Operation("update", "node", node.id, node=Node(node.type, data)),))
     store.apply(change, expected_revision=1, author="sweep (senior)", message="巡检用的修改")
+    body = {"symptom": "card_key_not_received", "message": "付了钱一直不发货，骗子吧！！！"}
+    answer = diagnose_case(store, body, role="agent", author="sweep-agent", settings=Settings())
+    case = str(answer["case_id"])
     with running_server(path, "--workers", "1") as base:
-        yield store, base
+        yield store, base, case
     store.close()
 
 
@@ -216,8 +222,8 @@ def _findings(tab: Any, swept: Page, label: str) -> list[str]:
 
 
 def test_every_page_at_every_size_and_language(browser: Any, sweep_server: Any) -> None:
-    store, base = sweep_server
-    swept = pages_to_sweep(store.path)
+    store, base, case = sweep_server
+    swept = pages_to_sweep(store.path, case)
     problems: list[str] = []
     shots = 0
     for lang in LANGS:
