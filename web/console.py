@@ -12,6 +12,7 @@ import json
 import logging
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -142,6 +143,25 @@ def outcome_choices(snapshot: Snapshot, symptom: str, lang: str) -> list[tuple[s
 @page_role("agent")
 def console(who: TokenInfo) -> ResponseReturnValue:
     """Paste an order (or pick an example) and the customer's words; record checks."""
+    return render_template("console.html", examples=examples(), **_worked(who))
+
+
+@pages.post("/console/answer")
+@page_role("agent")
+def console_answer(who: TokenInfo) -> ResponseReturnValue:
+    """The answer panes alone, for the console's script: recording a manual
+    result swaps them in place (same case, no reload, no scroll jump). The
+    same form posted to ``/`` renders the whole page, so it works without
+    script too. Anything but an answer is 400 and the script posts the page."""
+    context = _worked(who)
+    if context["answer"] is None:
+        return render_template("_console_problems.html", **context), 400
+    return render_template("_console_answer.html", **context)
+
+
+def _worked(who: TokenInfo) -> dict[str, Any]:
+    """What the console shows for this request: the form, the answer (or the
+    problems that stopped it), the evidence and the outcome choices."""
     form = _form()
     if request.method == "GET" and form["example"]:
         _from_example(form)
@@ -189,16 +209,15 @@ def console(who: TokenInfo) -> ResponseReturnValue:
             if symptom:
                 choices = outcome_choices(snapshot, symptom, page_lang())
             meanings = result_meanings(snapshot, answer.get("checks") or [], page_lang())
-    return render_template(
-        "console.html",
-        form=form,
-        answer=answer,
-        problems=problems,
-        evidence=evidence,
-        choices=choices,
-        meanings=meanings,
-        examples=examples(),
-    )
+    return {
+        "form": form,
+        "answer": answer,
+        "problems": problems,
+        "evidence": evidence,
+        "choices": choices,
+        "meanings": meanings,
+        "server_now": datetime.now(UTC).isoformat(timespec="milliseconds"),
+    }
 
 
 def result_meanings(

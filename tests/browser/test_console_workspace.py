@@ -106,25 +106,67 @@ def test_manual_buttons_say_what_they_mean_and_hand_offs_have_none(
     assert "转交" in hand_offs.first.inner_text()
 
 
-def test_recording_a_result_keeps_the_scroll_and_the_case(
+def test_recording_a_result_updates_the_answer_in_place(
     login: Callable[[str], Any], store: SqliteStore
 ) -> None:
+    """No navigation (a window marker survives), the scroll kept to the pixel,
+    the step's result, the causes and the reply updated, the same case."""
     page = login("agent")
     page.set_viewport_size({"width": 390, "height": 844})
+    errors = _errors(page)
     _diagnose_example(page, "ex-12")
     case_id = page.locator("#case-id").inner_text()
+    causes_before = page.locator("#causes > li").first.get_attribute("data-cause")
+    reply_before = page.locator("#reply").inner_text()
+    page.evaluate("window.kgdiagMarker = 'still here'")
     button = page.locator("li[data-check=find_refund_in_wallet] button.fail-button")
     button.scroll_into_view_if_needed()
     page.mouse.wheel(0, 200)
     page.wait_for_function("window.scrollY > 400")
     before = page.evaluate("window.scrollY")
-    with page.expect_navigation():
+    with page.expect_response(lambda r: r.url.endswith("/console/answer")) as posted:
         button.click()
-    page.wait_for_load_state("load")
+    assert posted.value.status == 200
+    recorded = page.locator("#recorded li[data-check=find_refund_in_wallet]")
+    expect(recorded).to_contain_text("客服记录")
+    assert page.evaluate("window.kgdiagMarker") == "still here"  # no page load
     assert page.evaluate("window.scrollY") == before
     assert page.locator("#case-id").inner_text() == case_id
-    assert "客服记录" in page.locator("#recorded li[data-check=find_refund_in_wallet]").inner_text()
+    assert page.locator("li[data-check=find_refund_in_wallet].todo").count() == 0
+    causes_after = page.locator("#causes > li").first.get_attribute("data-cause")
+    assert (causes_before, causes_after) == ("refund_in_transit", "refunded_to_balance")
+    assert page.locator("#reply").inner_text() != reply_before
+    expect(page.locator("#record-status")).to_have_text("已记录结果，答案已更新")
     assert [c.ref for c in store.records.cases(since="2000", until="9999")] == [case_id]
+    assert axe_problems(page) == []
+    screenshot(page, "console-recorded-in-place-phone")
+    assert errors == []
+
+
+def test_recording_a_result_works_without_script(
+    store: SqliteStore, browser: Any, server: str
+) -> None:
+    """The same form posts the whole page when there is no script."""
+    token = store.create_token("agent", "browser-no-js")
+    context = browser.new_context(base_url=server, locale="zh-CN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#token", token)
+        page.click("#login")
+        page.wait_for_url(f"{server}/")
+        page.select_option("#example", "ex-12")
+        page.click("#load-example")
+        page.click("#diagnose")
+        case_id = page.locator("#case-id").inner_text()
+        with page.expect_navigation():
+            page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+        assert "客服记录" in page.locator("#recorded").inner_text()
+        assert page.locator("#case-id").inner_text() == case_id
+        leader = page.locator("#causes > li").first.get_attribute("data-cause")
+        assert leader == "refunded_to_balance"
+    finally:
+        context.close()
 
 
 def test_order_number_and_words_to_a_copied_reply_over_plain_http(

@@ -1,0 +1,57 @@
+"""The console's answer panes without a browser: the fragment the script swaps
+in place, the form nonce that keeps a reload from filing a second case, the
+order number found in the customer's words, and the English page in English."""
+
+from __future__ import annotations
+
+import json
+
+from flask.testing import FlaskClient
+
+from api import create_app
+from graph.sqlite import SqliteStore
+from web.examples import example
+
+
+def _client(store: SqliteStore, csrf: bool = False) -> FlaskClient:
+    app = create_app({"KGDIAG_DB": str(store.path), "WTF_CSRF_ENABLED": csrf})
+    client = app.test_client()
+    info = store.verify_token(store.create_token("agent", "pane-agent"))
+    assert info is not None
+    with client.session_transaction() as session:
+        session["sid"] = store.create_session(info.id)
+    return client
+
+
+def _ex12() -> dict[str, str]:
+    case = example("ex-12")
+    assert case is not None
+    body = dict(case["request"])
+    message = str(body.pop("message"))
+    return {"order": json.dumps(body, ensure_ascii=False), "message": message, "source": "facts"}
+
+
+def test_the_answer_fragment_is_the_panes_alone_on_the_same_case(store: SqliteStore) -> None:
+    client = _client(store)
+    client.post("/", data=_ex12())
+    (case,) = store.records.cases(since="2000", until="9999")
+    form = {**_ex12(), "case_id": case.ref, "evidence": "{}"}
+    part = client.post("/console/answer", data={**form, "record": "find_refund_in_wallet:fail"})
+    assert part.status_code == 200
+    text = part.get_data(as_text=True)
+    assert "<html" not in text and 'id="diagnose-form"' not in text  # the panes only
+    assert f'data-case="{case.ref}"' in text
+    assert '"find_refund_in_wallet": "fail"' in text.replace("&#34;", '"')
+    assert 'data-cause="refunded_to_balance"' in text.split('id="causes"')[1][:200]
+    assert len(store.records.cases(since="2000", until="9999")) == 1
+
+
+def test_the_answer_fragment_refuses_without_csrf_and_says_what_stops_it(
+    store: SqliteStore,
+) -> None:
+    refused = _client(store, csrf=True).post("/console/answer", data=_ex12())
+    assert refused.status_code == 400 and "CSRF" in refused.get_data(as_text=True)
+    bad = _client(store).post("/console/answer", data={**_ex12(), "order": "{nope"})
+    assert bad.status_code == 400
+    assert 'role="alert"' in bad.get_data(as_text=True)
+    assert store.records.cases(since="2000", until="9999") == []
