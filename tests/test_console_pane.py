@@ -55,3 +55,23 @@ def test_the_answer_fragment_refuses_without_csrf_and_says_what_stops_it(
     assert bad.status_code == 400
     assert 'role="alert"' in bad.get_data(as_text=True)
     assert store.records.cases(since="2000", until="9999") == []
+
+
+def test_the_same_diagnose_form_posted_again_files_no_second_case(store: SqliteStore) -> None:
+    """A reload resubmits the form with its nonce: the case it filed answers."""
+    client = _client(store)
+    page = client.get("/").get_data(as_text=True)
+    nonce = page.split('name="nonce" value="')[1].split('"')[0]
+    form = {**_ex12(), "nonce": nonce}
+    first = client.post("/", data=form).get_data(as_text=True)
+    again = client.post("/", data=form).get_data(as_text=True)
+    (case,) = store.records.cases(since="2000", until="9999")
+    for answer in (first, again):
+        assert f'data-case="{case.ref}"' in answer
+    fresh = again.split('name="nonce" value="')[1].split('"')[0]
+    assert fresh != nonce  # the next diagnosis from this page is a new case
+    client.post("/", data={**form, "nonce": fresh})
+    assert len(store.records.cases(since="2000", until="9999")) == 2
+    # Another page session sending the same nonce files its own case.
+    _client(store).post("/", data=form)
+    assert len(store.records.cases(since="2000", until="9999")) == 3

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from appstate import order_source, settings, store, token_author
@@ -52,6 +53,7 @@ def _form() -> dict[str, str]:
         "evidence": values.get("evidence", "{}"),
         "case_id": values.get("case_id", ""),
         "example": values.get("example", ""),
+        "nonce": values.get("nonce", "")[:64],
     }
     if form["source"] not in SOURCES:
         form["source"] = "facts"
@@ -184,7 +186,10 @@ def _worked(who: TokenInfo) -> dict[str, Any]:
             # keeps its case. Any other case_id (forged, another agent's) files anew.
             filed = _own_case(form["case_id"], token_author(who))
             if filed is None:
-                form["case_id"] = ""
+                # The same diagnose form posted again (a reload resubmits it):
+                # its nonce names the case it filed, and that case is answered.
+                filed = _own_case(_nonce_case(form["nonce"]), token_author(who))
+                form["case_id"] = filed.ref if filed is not None else ""
             body, lookup = resolve(body, order_source())
             try:
                 answer = diagnose_case(
@@ -202,6 +207,8 @@ def _worked(who: TokenInfo) -> dict[str, Any]:
                 problems = [str(err)]
             else:
                 answer = annotate(answer, lookup)
+                if filed is None and answer.get("case_id"):
+                    _remember_nonce(form["nonce"], str(answer["case_id"]))
         if answer is not None:
             form["case_id"] = str(answer.get("case_id") or form["case_id"])
             symptom = (answer.get("symptom") or {}).get("id")
@@ -217,7 +224,31 @@ def _worked(who: TokenInfo) -> dict[str, Any]:
         "choices": choices,
         "meanings": meanings,
         "server_now": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "fresh_nonce": secrets.token_urlsafe(16),
     }
+
+
+NONCES_KEPT = 20
+"""How many diagnose forms' nonces the page session remembers (a cookie: kept small)."""
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _nonce_case(nonce: str) -> str:
+    """The case the diagnose form with this nonce filed in this page session, or ""."""
+    kept = session.get("console_nonces")
+    if not _NONCE.match(nonce) or not isinstance(kept, dict):
+        return ""
+    return str(kept.get(nonce, ""))
+
+
+def _remember_nonce(nonce: str, ref: str) -> None:
+    """Keep ``nonce`` -> ``ref`` in the page session, the newest ``NONCES_KEPT`` only."""
+    if not _NONCE.match(nonce):
+        return
+    kept = session.get("console_nonces")
+    kept = dict(kept) if isinstance(kept, dict) else {}
+    kept[nonce] = ref
+    session["console_nonces"] = dict(list(kept.items())[-NONCES_KEPT:])
 
 
 def result_meanings(
