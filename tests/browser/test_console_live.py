@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from playwright.sync_api import expect
+
 from graph.sqlite import SqliteStore
 
+from .conftest import axe_problems, screenshot
 from .test_console_workspace import _diagnose_example, _errors
 
 
@@ -69,3 +72,36 @@ def test_the_countdown_runs_on_the_servers_clock(login: Callable[[str], Any]) ->
     assert shown.startswith("剩余 ")
     assert left - 30 <= _seconds(shown) <= left
     assert errors == []
+
+
+def test_a_record_against_an_automatic_check_is_warned_beside_the_step(
+    login: Callable[[str], Any],
+) -> None:
+    for size, (width, height) in {"desktop": (1440, 900), "phone": (390, 844)}.items():
+        page = login("agent")
+        page.set_viewport_size({"width": width, "height": height})
+        errors = _errors(page)
+        _diagnose_example(page, "ex-12")
+        page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+        expect(page.locator("#recorded li[data-check=find_refund_in_wallet]")).to_have_count(1)
+        assert page.locator(".warning").count() == 0
+        # Then fresher order facts arrive (as when the shop's database answers
+        # again): the refund went back the original way, an automatic check sees it.
+        page.evaluate(
+            "() => { const box = document.querySelector('#work input[name=order]');"
+            " const body = JSON.parse(box.value); body.order.refund.to = 'original';"
+            " box.value = JSON.stringify(body); }"
+        )
+        page.locator("li[data-check=check_refund_with_gateway] button.pass-button").click()
+        warning = page.locator("#recorded li[data-check=find_refund_in_wallet] .warning")
+        expect(warning).to_have_count(1)
+        assert warning.get_attribute("data-against") == "refund_went_to_balance"
+        assert "与自动检查矛盾" in warning.inner_text() and "两者都计入排序" in warning.inner_text()
+        assert page.locator("#reply-kind").inner_text().startswith("核实中")
+        page.click("#auto-findings summary")
+        other = page.locator("#auto-findings li[data-check=refund_went_to_balance] .warning")
+        expect(other).to_have_count(1)
+        assert axe_problems(page) == []
+        warning.scroll_into_view_if_needed()
+        screenshot(page, f"console-contradiction-{size}-zh")
+        assert errors == []
