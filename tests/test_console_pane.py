@@ -5,7 +5,9 @@ order number found in the customer's words, and the English page in English."""
 from __future__ import annotations
 
 import json
+import re
 
+import pymysql
 from flask.testing import FlaskClient
 
 from api import create_app
@@ -75,3 +77,24 @@ def test_the_same_diagnose_form_posted_again_files_no_second_case(store: SqliteS
     # Another page session sending the same nonce files its own case.
     _client(store).post("/", data=form)
     assert len(store.records.cases(since="2000", until="9999")) == 3
+
+
+def test_the_lookup_note_is_in_the_agents_language_whatever_failed() -> None:
+    from shop.database import _describe
+    from shop.lookup import OrderLookup, note_line
+
+    errors = [
+        pymysql.err.OperationalError(2003, "Can't connect to MySQL server on '10.0.0.9'"),
+        pymysql.err.OperationalError(1045, "Access denied for user 'ro'"),
+        pymysql.err.ProgrammingError(1146, "Table 'shop.orders' doesn't exist"),
+        pymysql.err.InternalError(1815, "Internal error"),
+        TimeoutError(),
+    ]
+    for err in errors:
+        lookup = OrderLookup("unavailable", "dujiaoka", reason=_describe(err))
+        zh, en = note_line(lookup, "zh"), note_line(lookup, "en")
+        assert not re.search(
+            r"[A-Za-z]{3,}", zh.replace("dujiaoka", "").replace(type(err).__name__, "")
+        ), zh
+        assert not re.search(r"[\u4e00-\u9fff]", en), en
+        assert "10.0.0.9" not in zh + en  # no address in either

@@ -105,3 +105,59 @@ def test_a_record_against_an_automatic_check_is_warned_beside_the_step(
         warning.scroll_into_view_if_needed()
         screenshot(page, f"console-contradiction-{size}-zh")
         assert errors == []
+
+
+CJK_OUTSIDE_THEIR_WORDS = """(words) => {
+  const cjk = /[\\u3000-\\u303f\\u3400-\\u9fff\\uff00-\\uffef]/;
+  const panes = document.getElementById('answer-panes');
+  const found = [];
+  const walker = document.createTreeWalker(panes, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    // The reply is in the customer's language; a form's values are the order itself.
+    if (node.parentElement.closest('#reply, script, textarea')) continue;
+    let text = node.textContent;
+    for (const word of words) text = text.split(word).join('');
+    if (cjk.test(text)) found.push(node.textContent.trim());
+  }
+  for (const option of panes.querySelectorAll('option')) {
+    if (cjk.test(option.textContent)) found.push(option.textContent.trim());
+  }
+  return found;
+}"""
+"""The Chinese text in the answer panes outside the reply, once the customer's
+words and the order's own strings are taken out."""
+
+
+def _their_words(body: Any) -> list[str]:
+    """Every string of a request: the customer's words and the order's data."""
+    if isinstance(body, dict):
+        return [w for v in body.values() for w in _their_words(v)]
+    if isinstance(body, list):
+        return [w for v in body for w in _their_words(v)]
+    return [body] if isinstance(body, str) else []
+
+
+def test_the_english_console_answer_is_english(login: Callable[[str], Any]) -> None:
+    from web.examples import examples
+
+    page = login("agent")
+    errors = _errors(page)
+    # A solved case first, so the answers show similar cases too.
+    _diagnose_example(page, "ex-12")
+    page.click("#save-outcome")
+    page.goto("/?lang=en")
+    checked = 0
+    problems: list[str] = []
+    for case in examples():
+        case_id = case["id"]
+        _diagnose_example(page, case_id)
+        words = sorted(_their_words(case["request"]), key=len, reverse=True)
+        found = page.evaluate(CJK_OUTSIDE_THEIR_WORDS, words)
+        problems.extend(f"{case_id}: {text}" for text in found)
+        checked += 1
+        if case_id == "ex-12":
+            assert page.locator("#similar li").first.inner_text() != "none"
+            screenshot(page, "console-english-answer-desktop")
+    assert problems == []
+    assert checked == len(examples())
+    assert errors == []
