@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import pymysql
+import pytest
 from flask.testing import FlaskClient
 
 from api import create_app
@@ -98,3 +100,61 @@ def test_the_lookup_note_is_in_the_agents_language_whatever_failed() -> None:
         ), zh
         assert not re.search(r"[\u4e00-\u9fff]", en), en
         assert "10.0.0.9" not in zh + en  # no address in either
+
+
+def test_order_numbers_are_found_in_the_words_and_nothing_else() -> None:
+    from shop.numbers import order_numbers_in
+
+    said = "您好 订单号DJ20261130B1 付款单号4200001234202611300001 卡密ABCDE-FGHIJ-KLMNO"
+    assert order_numbers_in(said) == ["DJ20261130B1", "4200001234202611300001"]
+    assert order_numbers_in("trade 2611301000123456789, order 8AE80574F3CA98BE") == [
+        "2611301000123456789",
+        "8AE80574F3CA98BE",
+    ]
+    for nothing in (
+        "付了钱没收到卡密",
+        "手机 13800138000 QQ 123456789",
+        "邮箱 buyer20261130@example.com",
+        "password abcdefghij and Steam wallet",
+        "https://shop.example.com/order/2026",
+    ):
+        assert order_numbers_in(nothing) == [], nothing
+    assert len(order_numbers_in(" ".join(f"DJ2026113{i}X" for i in range(9)))) == 3
+
+
+class _Shop:
+    """An order source that knows one order and remembers what it was asked."""
+
+    name = "fake-shop"
+
+    def __init__(self) -> None:
+        self.asked: list[str | None] = []
+
+    def lookup(self, order_no: str | None, contact: str | None, now: Any) -> Any:
+        from shop.lookup import OrderLookup
+
+        self.asked.append(order_no)
+        if order_no == "DJ20261130B1":
+            return OrderLookup("found", self.name, {"order_no": order_no}, matched_by="order_no")
+        return OrderLookup("not_found", self.name)
+
+
+def test_the_words_number_is_looked_up_only_when_none_was_typed(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = _Shop()
+    monkeypatch.setattr("web.console.order_source", lambda: shop)
+    client = _client(store)
+    said = "付款单号4200001234202611300001 订单号DJ20261130B1 付了钱没收到卡密"
+    page = client.post("/", data={"message": said}).get_data(as_text=True)
+    assert shop.asked == ["4200001234202611300001", "DJ20261130B1"]  # the first found wins
+    assert 'id="order-no" value="DJ20261130B1"' in page
+    assert 'class="lookup-found"' in page
+    shop.asked.clear()
+    page = client.post("/", data={"message": said, "order_no": "W42"}).get_data(as_text=True)
+    assert shop.asked == ["W42"]  # a typed number is the one looked up
+    assert 'id="order-no" value="W42"' in page
+    shop.asked.clear()
+    page = client.post("/", data={"message": "订单号DJ99999999X 没收到"}).get_data(as_text=True)
+    assert shop.asked == ["DJ99999999X"]
+    assert 'id="order-no" value=""' in page and "lookup-" not in page  # unknown: words only

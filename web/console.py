@@ -28,6 +28,8 @@ from graph.snapshot import Snapshot
 from graph.store import TokenInfo
 from schema.problems import json_int, too_deep
 from shop import annotate, resolve
+from shop.lookup import OrderLookup
+from shop.numbers import order_numbers_in
 
 from .blueprint import page_role, pages
 from .examples import example, examples
@@ -190,7 +192,7 @@ def _worked(who: TokenInfo) -> dict[str, Any]:
                 # its nonce names the case it filed, and that case is answered.
                 filed = _own_case(_nonce_case(form["nonce"]), token_author(who))
                 form["case_id"] = filed.ref if filed is not None else ""
-            body, lookup = resolve(body, order_source())
+            body, lookup = _resolve(body, form)
             try:
                 answer = diagnose_case(
                     store(),
@@ -226,6 +228,21 @@ def _worked(who: TokenInfo) -> dict[str, Any]:
         "server_now": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "fresh_nonce": secrets.token_urlsafe(16),
     }
+
+
+def _resolve(body: dict[str, Any], form: dict[str, str]) -> tuple[Any, OrderLookup | None]:
+    """The body with its order looked up. With no order number, facts or contact
+    given, the order numbers in the customer's words are tried (at most three),
+    and the first the shop knows is used and shown in the number field."""
+    if any(key in body for key in ("order_no", "order", "order_row", "contact")):
+        return resolve(body, order_source())
+    for number in order_numbers_in(form["message"]):
+        found, lookup = resolve({**body, "order_no": number}, order_source())
+        if lookup is not None and lookup.status == "found":
+            form["order_no"] = number
+            return found, lookup
+        log.info("a number in the words is no known order (%s)", lookup.status if lookup else "-")
+    return body, None
 
 
 NONCES_KEPT = 20

@@ -141,6 +141,7 @@ def test_the_english_console_answer_is_english(login: Callable[[str], Any]) -> N
     from web.examples import examples
 
     page = login("agent")
+    page.set_viewport_size({"width": 1440, "height": 900})
     errors = _errors(page)
     # A solved case first, so the answers show similar cases too.
     _diagnose_example(page, "ex-12")
@@ -157,7 +158,10 @@ def test_the_english_console_answer_is_english(login: Callable[[str], Any]) -> N
         checked += 1
         if case_id == "ex-12":
             assert page.locator("#similar li").first.inner_text() != "none"
-            screenshot(page, "console-english-answer-desktop")
+            screenshot(page, "console-english-answer-desktop-en")
+            page.set_viewport_size({"width": 390, "height": 844})
+            screenshot(page, "console-english-answer-phone-en")
+            page.set_viewport_size({"width": 1440, "height": 900})
     assert problems == []
     assert checked == len(examples())
     assert errors == []

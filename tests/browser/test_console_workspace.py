@@ -139,7 +139,9 @@ def test_recording_a_result_updates_the_answer_in_place(
     expect(page.locator("#record-status")).to_have_text("已记录结果，答案已更新")
     assert [c.ref for c in store.records.cases(since="2000", until="9999")] == [case_id]
     assert axe_problems(page) == []
-    screenshot(page, "console-recorded-in-place-phone")
+    screenshot(page, "console-recorded-in-place-phone-zh")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    screenshot(page, "console-recorded-in-place-desktop-zh")
     assert errors == []
 
 
@@ -172,8 +174,10 @@ def test_recording_a_result_works_without_script(
 def test_order_number_and_words_to_a_copied_reply_over_plain_http(
     shop_mariadb: MariaDB, store: SqliteStore, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Typing the order number and the words, then two keys: Ctrl+Enter
-    diagnoses, Alt+C copies, on a page without navigator.clipboard."""
+    """Three actions: the customer's whole message pasted into the words field
+    (its order number is found in it and looked up), Ctrl+Enter diagnoses,
+    Alt+C copies, on a page without navigator.clipboard. Typing into a field
+    counts as one action."""
     monkeypatch.setenv("KGDIAG_SHOP_DB", ro_dsn(shop_mariadb, "dujiaoka"))
     monkeypatch.setenv("KGDIAG_SHOP_SYSTEM", "dujiaoka")
     token = store.create_token("agent", "browser-timed-agent")
@@ -192,24 +196,39 @@ def test_order_number_and_words_to_a_copied_reply_over_plain_http(
             page.reload()
             assert page.evaluate("typeof navigator.clipboard") == "undefined"
             errors = _errors(page)
+            # A served console has answered before: the first diagnosis after
+            # start fits the words model (seconds, once per graph revision),
+            # which is the server's start-up, not the agent's interaction.
+            warm = time.monotonic()
+            page.fill("#message", "在吗")
+            page.press("#message", "Control+Enter")
+            page.wait_for_selector("#reply")
+            print(f"first diagnosis after start: {time.monotonic() - warm:.2f} s")
+            page.goto("/")
 
             started = time.monotonic()
+            message = "你好，订单号 DJ20261130B1，付了钱但是一直没收到卡密，邮箱 other@example.com"
             actions = [
-                lambda: page.keyboard.type("DJ20261130B1"),  # the field has the focus
-                lambda: page.fill("#message", "付了钱但是一直没收到卡密"),
+                lambda: page.fill("#message", message),  # pasted: one action
                 lambda: page.press("#message", "Control+Enter"),
                 lambda: page.keyboard.press("Alt+KeyC"),
             ]
             actions[0]()
-            actions[1]()
             with page.expect_navigation():
-                actions[2]()
+                actions[1]()
             page.wait_for_selector("#reply")
-            actions[3]()
+            actions[2]()
             expect(page.locator("#copy-status")).to_have_text("已复制")
             elapsed = time.monotonic() - started
-            print(f"order number + words -> reply copied: {elapsed:.2f} s, {len(actions)} inputs")
+            print(f"order number + words -> reply copied: {elapsed:.2f} s, {len(actions)} actions")
+            assert len(actions) <= 3
             assert elapsed < 10  # a liveness bound, not a benchmark
+            # The number was found in the words and read from the shop's database.
+            assert page.input_value("#order-no") == "DJ20261130B1"
+            assert page.locator("#order-lookup").get_attribute("class") == "lookup-found"
+            assert (
+                page.locator("#causes > li").first.get_attribute("data-cause") == "stock_shortage"
+            )
 
             reader = context.new_page()  # a page with the async clipboard reads it back
             reader.goto("/login")
