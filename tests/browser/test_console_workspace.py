@@ -246,6 +246,7 @@ def test_language_switch_keeps_the_answer_and_an_example_does_not_overwrite_sile
     _diagnose_example(page, "ex-12")
     case_id = page.locator("#case-id").inner_text()
     page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+    page.locator("#recorded li[data-check=find_refund_in_wallet]").wait_for()
     page.click("#lang-switch")
     page.wait_for_selector("#answer")
     assert page.locator("#diagnose").inner_text() == "Diagnose"
