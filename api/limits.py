@@ -27,7 +27,9 @@ from flask_limiter.util import get_remote_address
 __all__ = ["install_limits"]
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_DIAGNOSES = frozenset({"v1.post_diagnose", "pages.console", "pages.practice"})
+_DIAGNOSES = frozenset(
+    {"v1.post_diagnose", "pages.console", "pages.console_answer", "pages.practice"}
+)
 _LOGIN = "pages.login"
 
 

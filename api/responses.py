@@ -421,6 +421,19 @@ class EscalationBody(_Body):
     goodwill: Goodwill | None
 
 
+class EvidenceWarning(_Body):
+    """Recorded evidence against an automatic observation (``diagnostics/contradictions.py``)."""
+
+    check: str = Field(description="the check the agent recorded")
+    against: str = Field(description="the automatic check it contradicts (itself: same check)")
+    observed: Literal["pass", "fail"] = Field(description="what the automatic check observed")
+    recorded: Literal["pass", "fail"] = Field(description="what the agent recorded")
+    wins: Literal["recorded", "both"] = Field(
+        description="recorded: the agent's record decides; both: both count in the ranking"
+    )
+    text: str = Field(description="the warning in the agent's language")
+
+
 class DiagnoseAnswer(_Body):
     """``POST /v1/diagnose``: the contract's answer (../shared/contract/diagnose.md)."""
 
@@ -438,6 +451,11 @@ class DiagnoseAnswer(_Body):
     similar_cases: list[SimilarCase]
     case_id: str | None = Field(None, description="record the outcome against this case")
     order_lookup: OrderLookupBody | None = None
+    warnings: list[EvidenceWarning] = Field(
+        default_factory=list,
+        description="recorded evidence that contradicts an automatic check; the reply "
+        "states neither as fact",
+    )
 
 
 # --- records ------------------------------------------------------------------------------

@@ -145,7 +145,12 @@ def case_channel(snapshot: Snapshot, order: Mapping[str, Any]) -> str | None:
 
 
 def _similar(
-    store: GraphStore, snapshot: Snapshot, answer: Diagnosis, settings: Settings, role: str
+    store: GraphStore,
+    snapshot: Snapshot,
+    answer: Diagnosis,
+    settings: Settings,
+    role: str,
+    lang: str = "zh",
 ) -> list[dict[str, Any]]:
     body = answer.body
     causes = body.get("causes") or []
@@ -160,7 +165,7 @@ def _similar(
         supplier=supplier,
         limit=settings.similar_limit,
     )
-    entries = [_similar_entry(snapshot, o, product, supplier) for o in found]
+    entries = [_similar_entry(snapshot, o, product, supplier, lang) for o in found]
     if _sees_every_case(role):
         return entries
     return [_redacted_similar(e) for e in entries]
@@ -191,7 +196,11 @@ def _redacted_similar(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def _similar_entry(
-    snapshot: Snapshot, outcome: Outcome, product: str | None, supplier: str | None
+    snapshot: Snapshot,
+    outcome: Outcome,
+    product: str | None,
+    supplier: str | None,
+    lang: str = "zh",
 ) -> dict[str, Any]:
     same = [
         name
@@ -210,7 +219,7 @@ def _similar_entry(
         "same": same,
         "resolution": {
             "id": outcome.resolution,
-            "title": snapshot.title(outcome.resolution, "zh"),
+            "title": snapshot.title(outcome.resolution, lang),
         },
         "note": outcome.note,
     }
@@ -233,7 +242,7 @@ def diagnose_case(
     knowledge = with_overdue(store, body, knowledge_of(store, settings))
     answer = diagnose_body(snapshot, body, role, knowledge, agent_lang)
     result = dict(answer.as_dict())
-    result["similar_cases"] = _similar(store, snapshot, answer, settings, role)
+    result["similar_cases"] = _similar(store, snapshot, answer, settings, role, agent_lang)
     if record:
         product, supplier = case_keys(snapshot, answer.order)
         causes = result.get("causes") or []

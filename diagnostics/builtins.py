@@ -71,10 +71,18 @@ _MIN_PART = 6
 
 @dataclass(frozen=True)
 class BuiltinResult:
-    """``fails`` is True, False or None (facts missing); ``detail`` explains it."""
+    """``fails`` is True, False or None (facts missing); ``detail`` explains it
+    for both readers ("中文 / English"), ``said`` in each language alone, so an
+    English agent's finding is not half Chinese."""
 
     fails: bool | None
     detail: str = ""
+    said: tuple[tuple[str, str], ...] = ()
+
+
+def _said(fails: bool, zh: str, en: str) -> BuiltinResult:
+    """A result explained in both languages: ``detail`` joins them, ``said`` keeps each."""
+    return BuiltinResult(fails, f"{zh} / {en}", (("zh", zh), ("en", en)))
 
 
 BuiltinCheck = Callable[[Mapping[str, Any], datetime], BuiltinResult]
@@ -129,11 +137,11 @@ def paste_differences(pasted: str, key: str) -> list[str]:
 
 
 _DIFFERENCE_WORDS = {
-    "full_width": "全角字符 / full-width characters",
-    "whitespace": "卡密中间的空格或换行 / spaces or line breaks inside the key",
-    "dashes": "缺少或多余的短横线 / missing or extra dashes",
-    "case": "大小写 / letter case",
-    "lookalikes": "O/0、I/l/1 混淆 / O-0 and I-l-1 look-alikes",
+    "full_width": ("全角字符", "full-width characters"),
+    "whitespace": ("卡密中间的空格或换行", "spaces or line breaks inside the key"),
+    "dashes": ("缺少或多余的短横线", "missing or extra dashes"),
+    "case": ("大小写", "letter case"),
+    "lookalikes": ("O/0、I/l/1 混淆", "O-0 and I-l-1 look-alikes"),
 }
 
 
@@ -172,17 +180,18 @@ def _numbers(keys: list[Mapping[str, Any]]) -> list[str]:
     return serials + halves
 
 
-def _quote_artefacts(pasted: str, bare: str) -> str:
+def _quote_artefacts(pasted: str, bare: str) -> BuiltinResult:
     """Why a paste that equals a key once ``bare`` still differed: its outer
     spaces and line breaks, its label, or nothing."""
     if pasted == bare:
-        return "粘贴内容与发出的卡密完全一致 / the paste matches exactly"
+        return _said(False, "粘贴内容与发出的卡密完全一致", "the paste matches exactly")
     if pasted.strip() == bare:
-        return (
-            "只差首尾空格或换行，兑换页会自动去掉 / only leading or trailing spaces "
-            "or line breaks, which redemption pages trim"
+        return _said(
+            False,
+            "只差首尾空格或换行，兑换页会自动去掉",
+            "only leading or trailing spaces or line breaks, which redemption pages trim",
         )
-    return "只多了“卡密：”之类的标签 / it only keeps a label such as '卡密：' in front"
+    return _said(False, "只多了“卡密：”之类的标签", "it only keeps a label such as 'Key:' in front")
 
 
 def pasted_key_format_noise(order: Mapping[str, Any], now: datetime) -> BuiltinResult:
@@ -197,13 +206,13 @@ def pasted_key_format_noise(order: Mapping[str, Any], now: datetime) -> BuiltinR
     bare = strip_label(pasted)
     targets = _passwords(keys)
     if bare in targets:
-        return BuiltinResult(False, _quote_artefacts(pasted, bare))
+        return _quote_artefacts(pasted, bare)
     for target in targets:
         if _loose(bare) == _loose(target):
             kinds = paste_differences(bare, target) or ["whitespace"]
-            words = "、".join(_DIFFERENCE_WORDS[k] for k in kinds)
-            return BuiltinResult(True, words)
-    return BuiltinResult(False, "规范化后也不一致 / no match even after normalising")
+            zh = "、".join(_DIFFERENCE_WORDS[k][0] for k in kinds)
+            return _said(True, zh, ", ".join(_DIFFERENCE_WORDS[k][1] for k in kinds))
+    return _said(False, "规范化后也不一致", "no match even after normalising")
 
 
 def pasted_serial_not_key(order: Mapping[str, Any], now: datetime) -> BuiltinResult:
@@ -213,13 +222,13 @@ def pasted_serial_not_key(order: Mapping[str, Any], now: datetime) -> BuiltinRes
         return BuiltinResult(None)
     bare = _loose(strip_label(pasted))
     if any(bare == _loose(code) for code in _passwords(keys)):
-        return BuiltinResult(False, "客户粘贴的是卡密 / the paste is the key itself")
+        return _said(False, "客户粘贴的是卡密", "the paste is the key itself")
     numbers = _numbers(keys)
     if not numbers:
         return BuiltinResult(None)
     if any(bare == _loose(number) for number in numbers):
-        return BuiltinResult(True, "客户输入的是卡号/序列号 / the customer typed the serial")
-    return BuiltinResult(False, "粘贴内容不是序列号 / the paste is not a serial")
+        return _said(True, "客户输入的是卡号/序列号", "the customer typed the serial")
+    return _said(False, "粘贴内容不是序列号", "the paste is not a serial")
 
 
 def pasted_key_unknown(order: Mapping[str, Any], now: datetime) -> BuiltinResult:
@@ -232,8 +241,8 @@ def pasted_key_unknown(order: Mapping[str, Any], now: datetime) -> BuiltinResult
     whole = [_loose(strip_label(str(k.get("code", "")))) for k in keys]
     known = whole + [_loose(v) for v in _passwords(keys) + _numbers(keys)]
     if bare and bare in known:
-        return BuiltinResult(False, "粘贴内容属于本订单 / the paste is this order's key")
-    return BuiltinResult(True, "粘贴内容与本订单的卡密都不符 / the paste is not this order's key")
+        return _said(False, "粘贴内容属于本订单", "the paste is this order's key")
+    return _said(True, "粘贴内容与本订单的卡密都不符", "the paste is not this order's key")
 
 
 # --- regions -------------------------------------------------------------------
@@ -282,13 +291,16 @@ def key_region_differs(order: Mapping[str, Any], now: datetime) -> BuiltinResult
     if account is None or not regions:
         return BuiltinResult(None)
     differing = sorted({region_code(r) for r in regions if not same_region(r, account)})
-    whose = "卡密 / key" if any(r.strip() for r in own) else "商品 / product"
+    zh, en = ("卡密", "key") if any(r.strip() for r in own) else ("商品", "product")
     if differing:
-        return BuiltinResult(
+        mine = region_code(account)
+        return _said(
             True,
-            f"{whose} {'、'.join(differing)} ≠ 账号 / account {region_code(account)}",
+            f"{zh} {'、'.join(differing)} ≠ 账号 {mine}",
+            f"{en} {', '.join(differing)} ≠ account {mine}",
         )
-    return BuiltinResult(False, f"{whose} {'、'.join(sorted({region_code(r) for r in regions}))}")
+    every = sorted({region_code(r) for r in regions})
+    return _said(False, f"{zh} {'、'.join(every)}", f"{en} {', '.join(every)}")
 
 
 # --- lookup ----------------------------------------------------------------------
@@ -307,12 +319,10 @@ def lookup_contact_mismatch(order: Mapping[str, Any], now: datetime) -> BuiltinR
     if typed is None or given is None:
         return BuiltinResult(None)
     if _as_mysql_compares(typed) == _as_mysql_compares(given):
-        return BuiltinResult(
-            False, "忽略大小写与首尾空格后一致 / equal, ignoring case and outer spaces"
-        )
+        return _said(False, "忽略大小写与首尾空格后一致", "equal, ignoring case and outer spaces")
     if _SEPARATORS.sub("", typed).casefold() == _SEPARATORS.sub("", given).casefold():
-        return BuiltinResult(True, "中间多了或少了空格 / a space inside differs")
-    return BuiltinResult(True, "联系方式不同 / a different contact")
+        return _said(True, "中间多了或少了空格", "a space inside differs")
+    return _said(True, "联系方式不同", "a different contact")
 
 
 BUILTINS: Mapping[str, BuiltinCheck] = {

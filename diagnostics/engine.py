@@ -28,6 +28,7 @@ from graph.snapshot import Snapshot
 from .bayes import CauseModel, cause_model, posterior, with_check
 from .briefing import agent_note, symptom_because
 from .conditions import Condition, ConditionContext, Focus, compile_condition, focus_of
+from .contradictions import contradictions, disputed_checks
 from .evaluation import CheckOutcome, run_checks
 from .knowledge import Knowledge, recovery_time
 from .language import message_language
@@ -414,6 +415,22 @@ def diagnose(
     recovery = recovery_time(snapshot, leader, order, known) if leader else None
     top = (model.causes[ranking[0]], probabilities[ranking[0]]) if ranking else None
     shown = shown_checks(snapshot, leader, outcomes) if leader else ()
+    # Evidence against an automatic observation: warned about, never stated as fact.
+    automatic = run_checks(
+        snapshot,
+        [c for c in request.evidence if snapshot.node(c).get("mode") == "auto"],
+        context,
+        {},
+    )
+    warnings = contradictions(
+        snapshot,
+        outcomes,
+        request.evidence,
+        automatic,
+        lambda c, o: str(reasons.check_entry(c, o).get("finding") or ""),
+        agent_lang,
+    )
+    shown = tuple(c for c in shown if c not in disputed_checks(warnings))
     if leader is not None and contested(model, ranking[0], observed):
         shown = ()  # an observation speaks against the leader: no reply states it
     final = is_final(snapshot, choice, bool(shown) and top is not None and top[1] >= SHOWN_MIN)
@@ -463,6 +480,7 @@ def diagnose(
             "escalation": escalation(
                 snapshot, match.id, mood, level, reply_vars, reply_lang, agent_lang
             ),
+            "warnings": warnings,
         }
     )
     return Diagnosis(body, model, probabilities, tuple(steps), order, outcomes)

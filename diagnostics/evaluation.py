@@ -39,6 +39,8 @@ class CheckOutcome:
     source: str
     detail: str = ""
     missing: tuple[str, ...] = ()
+    said: tuple[tuple[str, str], ...] = ()
+    """``detail`` in each language alone, when the check words it so (built-ins)."""
 
     @property
     def observed(self) -> bool:
@@ -103,8 +105,9 @@ def _auto(
         result = BUILTINS[kind.builtin](order, context.now)
         if result.fails is None:
             missing = _missing_fields(order, BUILTIN_FIELDS[kind.builtin])
-            return CheckOutcome(check_id, "unknown", "auto", result.detail, missing)
-        return CheckOutcome(check_id, "fail" if result.fails else "pass", "auto", result.detail)
+            return CheckOutcome(check_id, "unknown", "auto", result.detail, missing, result.said)
+        seen = "fail" if result.fails else "pass"
+        return CheckOutcome(check_id, seen, "auto", result.detail, said=result.said)
     condition = kind.condition
     assert condition is not None
     verdict = evaluate(condition, context)

@@ -126,12 +126,14 @@ class Reasons:
                 self._lines.setdefault(index, []).append((rank, text))
 
     def finding(self, template: str, outcome: CheckOutcome) -> str:
-        """``template`` rendered with the order's variables and the check's detail."""
-        key = (template, outcome.detail)
+        """``template`` rendered with the order's variables and the check's
+        detail, in the agent's language when the check words it in each."""
+        detail = dict(outcome.said).get(self.lang, outcome.detail)
+        key = (template, detail)
         text = self._texts.get(key)
         if text is None:
             values = (
-                self.variables.extended({"detail": outcome.detail})
+                self.variables.extended({"detail": detail})
                 if "{" in template  # plain text prints no variable, the detail included
                 else self.variables
             )

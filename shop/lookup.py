@@ -266,6 +266,36 @@ REASONS: Mapping[str, Mapping[str, str]] = {
 }
 
 
+_REASON_PHRASES: tuple[tuple[str, Mapping[str, str]], ...] = (
+    ("access denied", {"zh": "数据库拒绝了账号或密码", "en": "access denied (user or password)"}),
+    ("is missing", {"zh": "缺少查询要读的数据表", "en": "a table the lookup reads is missing"}),
+    (
+        "no answer",
+        {"zh": "数据库没有应答（停机、不可达或太慢）", "en": "no answer from the server"},
+    ),
+    (
+        "by number only",
+        {"zh": "订单接口只能按订单号查询", "en": "the hook looks up by number only"},
+    ),
+)
+"""The technical reasons (``database._describe``, the hook) in each language;
+the error's name and number stay as they are, for whoever reads the log."""
+
+
+def _reason(reason: str, lang: str) -> str:
+    """``reason`` in the agent's language: a known one in words, any other with
+    its technical name kept (an error class and number read the same in both)."""
+    if reason in REASONS:
+        return REASONS[reason][lang]
+    technical, _, words = reason.partition(": ")
+    for phrase, texts in _REASON_PHRASES:
+        if phrase in reason:
+            return f"{texts[lang]}; {technical}" if words else texts[lang]
+    if lang == "zh" and reason:
+        return f"出错：{technical}" if words else f"出错：{reason}"
+    return reason
+
+
 def note_line(lookup: OrderLookup, lang: str) -> str:
     """One line for the agent, in their language, on what the lookup gave."""
     lang = "zh" if lang != "en" else "en"
@@ -273,7 +303,7 @@ def note_line(lookup: OrderLookup, lang: str) -> str:
         key = "found_contact" if lookup.matched_by == "contact" else "found_order_no"
     else:
         key = lookup.status
-    reason = REASONS.get(lookup.reason, {}).get(lang, lookup.reason)
+    reason = _reason(lookup.reason, lang)
     return NOTES[key][lang].format(
         source=lookup.source,
         order_no=lookup.order.get("order_no", ""),

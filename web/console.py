@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from appstate import order_source, settings, store, token_author
@@ -26,6 +28,8 @@ from graph.snapshot import Snapshot
 from graph.store import TokenInfo
 from schema.problems import json_int, too_deep
 from shop import annotate, resolve
+from shop.lookup import OrderLookup
+from shop.numbers import order_numbers_in
 
 from .blueprint import page_role, pages
 from .examples import example, examples
@@ -51,6 +55,7 @@ def _form() -> dict[str, str]:
         "evidence": values.get("evidence", "{}"),
         "case_id": values.get("case_id", ""),
         "example": values.get("example", ""),
+        "nonce": values.get("nonce", "")[:64],
     }
     if form["source"] not in SOURCES:
         form["source"] = "facts"
@@ -142,6 +147,25 @@ def outcome_choices(snapshot: Snapshot, symptom: str, lang: str) -> list[tuple[s
 @page_role("agent")
 def console(who: TokenInfo) -> ResponseReturnValue:
     """Paste an order (or pick an example) and the customer's words; record checks."""
+    return render_template("console.html", examples=examples(), **_worked(who))
+
+
+@pages.post("/console/answer")
+@page_role("agent")
+def console_answer(who: TokenInfo) -> ResponseReturnValue:
+    """The answer panes alone, for the console's script: recording a manual
+    result swaps them in place (same case, no reload, no scroll jump). The
+    same form posted to ``/`` renders the whole page, so it works without
+    script too. Anything but an answer is 400 and the script posts the page."""
+    context = _worked(who)
+    if context["answer"] is None:
+        return render_template("_console_problems.html", **context), 400
+    return render_template("_console_answer.html", **context)
+
+
+def _worked(who: TokenInfo) -> dict[str, Any]:
+    """What the console shows for this request: the form, the answer (or the
+    problems that stopped it), the evidence and the outcome choices."""
     form = _form()
     if request.method == "GET" and form["example"]:
         _from_example(form)
@@ -164,8 +188,11 @@ def console(who: TokenInfo) -> ResponseReturnValue:
             # keeps its case. Any other case_id (forged, another agent's) files anew.
             filed = _own_case(form["case_id"], token_author(who))
             if filed is None:
-                form["case_id"] = ""
-            body, lookup = resolve(body, order_source())
+                # The same diagnose form posted again (a reload resubmits it):
+                # its nonce names the case it filed, and that case is answered.
+                filed = _own_case(_nonce_case(form["nonce"]), token_author(who))
+                form["case_id"] = filed.ref if filed is not None else ""
+            body, lookup = _resolve(body, form)
             try:
                 answer = diagnose_case(
                     store(),
@@ -182,6 +209,8 @@ def console(who: TokenInfo) -> ResponseReturnValue:
                 problems = [str(err)]
             else:
                 answer = annotate(answer, lookup)
+                if filed is None and answer.get("case_id"):
+                    _remember_nonce(form["nonce"], str(answer["case_id"]))
         if answer is not None:
             form["case_id"] = str(answer.get("case_id") or form["case_id"])
             symptom = (answer.get("symptom") or {}).get("id")
@@ -189,16 +218,54 @@ def console(who: TokenInfo) -> ResponseReturnValue:
             if symptom:
                 choices = outcome_choices(snapshot, symptom, page_lang())
             meanings = result_meanings(snapshot, answer.get("checks") or [], page_lang())
-    return render_template(
-        "console.html",
-        form=form,
-        answer=answer,
-        problems=problems,
-        evidence=evidence,
-        choices=choices,
-        meanings=meanings,
-        examples=examples(),
-    )
+    return {
+        "form": form,
+        "answer": answer,
+        "problems": problems,
+        "evidence": evidence,
+        "choices": choices,
+        "meanings": meanings,
+        "server_now": datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "fresh_nonce": secrets.token_urlsafe(16),
+    }
+
+
+def _resolve(body: dict[str, Any], form: dict[str, str]) -> tuple[Any, OrderLookup | None]:
+    """The body with its order looked up. With no order number, facts or contact
+    given, the order numbers in the customer's words are tried (at most three),
+    and the first the shop knows is used and shown in the number field."""
+    if any(key in body for key in ("order_no", "order", "order_row", "contact")):
+        return resolve(body, order_source())
+    for number in order_numbers_in(form["message"]):
+        found, lookup = resolve({**body, "order_no": number}, order_source())
+        if lookup is not None and lookup.status == "found":
+            form["order_no"] = number
+            return found, lookup
+        log.info("a number in the words is no known order (%s)", lookup.status if lookup else "-")
+    return body, None
+
+
+NONCES_KEPT = 20
+"""How many diagnose forms' nonces the page session remembers (a cookie: kept small)."""
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+def _nonce_case(nonce: str) -> str:
+    """The case the diagnose form with this nonce filed in this page session, or ""."""
+    kept = session.get("console_nonces")
+    if not _NONCE.match(nonce) or not isinstance(kept, dict):
+        return ""
+    return str(kept.get(nonce, ""))
+
+
+def _remember_nonce(nonce: str, ref: str) -> None:
+    """Keep ``nonce`` -> ``ref`` in the page session, the newest ``NONCES_KEPT`` only."""
+    if not _NONCE.match(nonce):
+        return
+    kept = session.get("console_nonces")
+    kept = dict(kept) if isinstance(kept, dict) else {}
+    kept[nonce] = ref
+    session["console_nonces"] = dict(list(kept.items())[-NONCES_KEPT:])
 
 
 def result_meanings(

@@ -51,8 +51,10 @@ def test_a_recorded_check_re_ranks_and_the_outcome_is_filed(
     assert page.locator("#causes > li").first.get_attribute("data-cause") == "refund_in_transit"
     before = _percent(page, "refund_in_transit"), _percent(page, "refunded_to_balance")
 
-    page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
-    check = page.locator("li[data-check=find_refund_in_wallet]")
+    with page.expect_response(lambda r: r.url.endswith("/console/answer")):
+        page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+    check = page.locator("#recorded li[data-check=find_refund_in_wallet]")
+    check.wait_for()  # the answer panes are swapped in place
     assert "发现异常" in check.locator(".result").inner_text()
     assert "客服记录" in check.inner_text()
     after = _percent(page, "refund_in_transit"), _percent(page, "refunded_to_balance")

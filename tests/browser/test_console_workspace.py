@@ -106,32 +106,78 @@ def test_manual_buttons_say_what_they_mean_and_hand_offs_have_none(
     assert "转交" in hand_offs.first.inner_text()
 
 
-def test_recording_a_result_keeps_the_scroll_and_the_case(
+def test_recording_a_result_updates_the_answer_in_place(
     login: Callable[[str], Any], store: SqliteStore
 ) -> None:
+    """No navigation (a window marker survives), the scroll kept to the pixel,
+    the step's result, the causes and the reply updated, the same case."""
     page = login("agent")
     page.set_viewport_size({"width": 390, "height": 844})
+    errors = _errors(page)
     _diagnose_example(page, "ex-12")
     case_id = page.locator("#case-id").inner_text()
+    causes_before = page.locator("#causes > li").first.get_attribute("data-cause")
+    reply_before = page.locator("#reply").inner_text()
+    page.evaluate("window.kgdiagMarker = 'still here'")
     button = page.locator("li[data-check=find_refund_in_wallet] button.fail-button")
     button.scroll_into_view_if_needed()
     page.mouse.wheel(0, 200)
     page.wait_for_function("window.scrollY > 400")
     before = page.evaluate("window.scrollY")
-    with page.expect_navigation():
+    with page.expect_response(lambda r: r.url.endswith("/console/answer")) as posted:
         button.click()
-    page.wait_for_load_state("load")
+    assert posted.value.status == 200
+    recorded = page.locator("#recorded li[data-check=find_refund_in_wallet]")
+    expect(recorded).to_contain_text("客服记录")
+    assert page.evaluate("window.kgdiagMarker") == "still here"  # no page load
     assert page.evaluate("window.scrollY") == before
     assert page.locator("#case-id").inner_text() == case_id
-    assert "客服记录" in page.locator("#recorded li[data-check=find_refund_in_wallet]").inner_text()
+    assert page.locator("li[data-check=find_refund_in_wallet].todo").count() == 0
+    causes_after = page.locator("#causes > li").first.get_attribute("data-cause")
+    assert (causes_before, causes_after) == ("refund_in_transit", "refunded_to_balance")
+    assert page.locator("#reply").inner_text() != reply_before
+    expect(page.locator("#record-status")).to_have_text("已记录结果，答案已更新")
     assert [c.ref for c in store.records.cases(since="2000", until="9999")] == [case_id]
+    assert axe_problems(page) == []
+    screenshot(page, "console-recorded-in-place-phone-zh")
+    page.set_viewport_size({"width": 1440, "height": 900})
+    screenshot(page, "console-recorded-in-place-desktop-zh")
+    assert errors == []
+
+
+def test_recording_a_result_works_without_script(
+    store: SqliteStore, browser: Any, server: str
+) -> None:
+    """The same form posts the whole page when there is no script."""
+    token = store.create_token("agent", "browser-no-js")
+    context = browser.new_context(base_url=server, locale="zh-CN", java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        page.fill("#token", token)
+        page.click("#login")
+        page.wait_for_url(f"{server}/")
+        page.select_option("#example", "ex-12")
+        page.click("#load-example")
+        page.click("#diagnose")
+        case_id = page.locator("#case-id").inner_text()
+        with page.expect_navigation():
+            page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+        assert "客服记录" in page.locator("#recorded").inner_text()
+        assert page.locator("#case-id").inner_text() == case_id
+        leader = page.locator("#causes > li").first.get_attribute("data-cause")
+        assert leader == "refunded_to_balance"
+    finally:
+        context.close()
 
 
 def test_order_number_and_words_to_a_copied_reply_over_plain_http(
     shop_mariadb: MariaDB, store: SqliteStore, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Typing the order number and the words, then two keys: Ctrl+Enter
-    diagnoses, Alt+C copies, on a page without navigator.clipboard."""
+    """Three actions: the customer's whole message pasted into the words field
+    (its order number is found in it and looked up), Ctrl+Enter diagnoses,
+    Alt+C copies, on a page without navigator.clipboard. Typing into a field
+    counts as one action."""
     monkeypatch.setenv("KGDIAG_SHOP_DB", ro_dsn(shop_mariadb, "dujiaoka"))
     monkeypatch.setenv("KGDIAG_SHOP_SYSTEM", "dujiaoka")
     token = store.create_token("agent", "browser-timed-agent")
@@ -150,24 +196,39 @@ def test_order_number_and_words_to_a_copied_reply_over_plain_http(
             page.reload()
             assert page.evaluate("typeof navigator.clipboard") == "undefined"
             errors = _errors(page)
+            # A served console has answered before: the first diagnosis after
+            # start fits the words model (seconds, once per graph revision),
+            # which is the server's start-up, not the agent's interaction.
+            warm = time.monotonic()
+            page.fill("#message", "在吗")
+            page.press("#message", "Control+Enter")
+            page.wait_for_selector("#reply")
+            print(f"first diagnosis after start: {time.monotonic() - warm:.2f} s")
+            page.goto("/")
 
             started = time.monotonic()
+            message = "你好，订单号 DJ20261130B1，付了钱但是一直没收到卡密，邮箱 other@example.com"
             actions = [
-                lambda: page.keyboard.type("DJ20261130B1"),  # the field has the focus
-                lambda: page.fill("#message", "付了钱但是一直没收到卡密"),
+                lambda: page.fill("#message", message),  # pasted: one action
                 lambda: page.press("#message", "Control+Enter"),
                 lambda: page.keyboard.press("Alt+KeyC"),
             ]
             actions[0]()
-            actions[1]()
             with page.expect_navigation():
-                actions[2]()
+                actions[1]()
             page.wait_for_selector("#reply")
-            actions[3]()
+            actions[2]()
             expect(page.locator("#copy-status")).to_have_text("已复制")
             elapsed = time.monotonic() - started
-            print(f"order number + words -> reply copied: {elapsed:.2f} s, {len(actions)} inputs")
+            print(f"order number + words -> reply copied: {elapsed:.2f} s, {len(actions)} actions")
+            assert len(actions) <= 3
             assert elapsed < 10  # a liveness bound, not a benchmark
+            # The number was found in the words and read from the shop's database.
+            assert page.input_value("#order-no") == "DJ20261130B1"
+            assert page.locator("#order-lookup").get_attribute("class") == "lookup-found"
+            assert (
+                page.locator("#causes > li").first.get_attribute("data-cause") == "stock_shortage"
+            )
 
             reader = context.new_page()  # a page with the async clipboard reads it back
             reader.goto("/login")
@@ -185,6 +246,7 @@ def test_language_switch_keeps_the_answer_and_an_example_does_not_overwrite_sile
     _diagnose_example(page, "ex-12")
     case_id = page.locator("#case-id").inner_text()
     page.locator("li[data-check=find_refund_in_wallet] button.fail-button").click()
+    page.locator("#recorded li[data-check=find_refund_in_wallet]").wait_for()
     page.click("#lang-switch")
     page.wait_for_selector("#answer")
     assert page.locator("#diagnose").inner_text() == "Diagnose"

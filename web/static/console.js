@@ -49,7 +49,10 @@ function copyReply() {
   });
 }
 
-document.getElementById('copy')?.addEventListener('click', copyReply);
+// Delegated: the answer panes are swapped in place after a manual result.
+document.addEventListener('click', (event) => {
+  if (event.target instanceof Element && event.target.closest('#copy')) copyReply();
+});
 
 // Ctrl+Enter (Cmd+Enter) diagnoses from any field of the form.
 document.getElementById('diagnose-form')?.addEventListener('keydown', (event) => {
@@ -91,47 +94,111 @@ function clock(seconds, days) {
   return d ? `${days.replace('{n}', d)} ${time}` : time;
 }
 
-const countdown = document.getElementById('countdown');
-const deadline = countdown ? Date.parse(countdown.dataset.deadline) : NaN;
-if (countdown && !Number.isNaN(deadline)) {
+// The countdown runs on the server's clock: the page carries the server's now
+// (data-now), and the browser's clock is used only for the time passed since,
+// so a browser clock that is minutes off shows the same deadline as the server.
+let ticking = 0;
+function startCountdown() {
+  window.clearInterval(ticking);
+  const countdown = document.getElementById('countdown');
+  const deadline = countdown ? Date.parse(countdown.dataset.deadline) : NaN;
+  if (!countdown || Number.isNaN(deadline)) return;
+  const serverNow = Date.parse(countdown.dataset.now);
+  const offset = Number.isNaN(serverNow) ? 0 : serverNow - Date.now();
   const shown = document.createElement('b');
   shown.className = 'clock';
   countdown.prepend(shown, ' · ');
   const tick = () => {
-    const left = (deadline - Date.now()) / 1000;
+    const left = (deadline - (Date.now() + offset)) / 1000;
     const late = left < 0;
     shown.textContent = (late ? countdown.dataset.overdue : countdown.dataset.left)
       .replace('{time}', clock(Math.abs(left), countdown.dataset.days));
     countdown.classList.toggle('overdue', late);
   };
   tick();
-  window.setInterval(tick, 1000);
+  ticking = window.setInterval(tick, 1000);
+}
+startCountdown();
+
+// Recording a manual result: the answer panes are posted to /console/answer
+// and swapped in place (same case, no reload, the scroll kept). Without fetch,
+// or when the server answers anything but the panes, the form posts the page
+// as it does without script, and the scroll is restored after the load.
+function keepScroll() {
+  const answer = document.getElementById('answer');
+  sessionStorage.setItem(SCROLL_KEY, JSON.stringify({ case: answer?.dataset.case, y: window.scrollY }));
 }
 
-// Recording a manual result posts the page: keep the agent where they were.
-const work = document.getElementById('work');
-const answer = document.getElementById('answer');
-work?.addEventListener('submit', () => {
-  sessionStorage.setItem(SCROLL_KEY, JSON.stringify({ case: answer.dataset.case, y: window.scrollY }));
+async function recordInPlace(form, submitter) {
+  const panes = document.getElementById('answer-panes');
+  const data = new FormData(form);
+  if (submitter?.name) data.append(submitter.name, submitter.value);
+  const y = window.scrollY;
+  const step = submitter?.closest('li')?.id;
+  panes.setAttribute('aria-busy', 'true');
+  let html = null;
+  try {
+    const response = await fetch(panes.dataset.fragment, {
+      method: 'POST', body: data, credentials: 'same-origin', headers: { Accept: 'text/html' },
+    });
+    if (response.ok) html = await response.text();
+  } catch (err) {
+    html = null;
+  }
+  panes.setAttribute('aria-busy', 'false');
+  if (html === null) {
+    form.dataset.native = '1';
+    keepScroll();
+    form.requestSubmit(submitter);
+    return;
+  }
+  panes.innerHTML = html;
+  startCountdown();
+  window.scrollTo(0, y);
+  const status = document.getElementById('record-status');
+  if (status) status.textContent = status.dataset.saved;
+  // The focus goes to the next step still to do, else to the recorded result.
+  const next = document.querySelector('#checks > li.todo button');
+  const done = step && document.getElementById(step);
+  if (next) {
+    next.focus({ preventScroll: true });
+  } else if (done) {
+    done.tabIndex = -1;
+    done.focus({ preventScroll: true });
+  }
+}
+
+document.addEventListener('submit', (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.id !== 'work') return;
+  const panes = document.getElementById('answer-panes');
+  if (form.dataset.native || !panes?.dataset.fragment || !window.fetch) {
+    keepScroll();
+    return;
+  }
+  event.preventDefault();
+  recordInPlace(form, event.submitter);
 });
+
 const kept = sessionStorage.getItem(SCROLL_KEY);
 if (kept) {
   sessionStorage.removeItem(SCROLL_KEY);
   const { case: ref, y } = JSON.parse(kept);
+  const answer = document.getElementById('answer');
   if (answer && (ref === answer.dataset.case || !ref)) window.scrollTo(0, y);
 }
 
 // Switching language keeps the answer: the same case and evidence, posted
 // again to the page in the other language (no second case is filed).
 const langSwitch = document.getElementById('lang-switch');
-if (work && langSwitch) {
-  langSwitch.addEventListener('click', (event) => {
-    event.preventDefault();
-    sessionStorage.setItem(SCROLL_KEY, JSON.stringify({ case: answer.dataset.case, y: window.scrollY }));
-    work.action = langSwitch.getAttribute('href');
-    work.submit();
-  });
-}
+langSwitch?.addEventListener('click', (event) => {
+  const work = document.getElementById('work');
+  if (!work) return;
+  event.preventDefault();
+  keepScroll();
+  work.action = langSwitch.getAttribute('href');
+  work.submit();
+});
 
 // Loading an example replaces the order and the words: ask before losing them.
 document.getElementById('example-form')?.addEventListener('submit', (event) => {
