@@ -45,9 +45,11 @@ class _Server(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         from . import create_app
+        from .warm import start_warm_up
         from .watching import start_watch
 
         app = create_app(self.config)
+        start_warm_up(app)  # the words model trains now, not on the first agent's request
         start_watch(app)  # only with KGDIAG_SHOP_DB; one runner across workers (a lease)
         return app
 
