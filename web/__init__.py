@@ -23,7 +23,15 @@ from flask.typing import ResponseReturnValue
 
 from appstate import store
 
-from . import candidates, console, editor, practice, training  # noqa: F401  (routes)
+from . import (  # noqa: F401  (routes)
+    candidates,
+    console,
+    create,
+    editor,
+    practice,
+    template_preview,
+    training,
+)
 from .blueprint import pages
 from .i18n import t
 from .sessions import end_page_session, install_sessions, same_site_path, start_page_session
