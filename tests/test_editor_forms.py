@@ -245,3 +245,22 @@ def test_cel_and_template_reasons_are_in_the_page_language(store: SqliteStore) -
     ).get_json()
     assert answer["zh"]["problems"] == ["未知变量 'supplier'：请从“可用变量”里选"]
     assert answer["en"] == {"text": "X7Q2M9KDA1B3C4D5", "problems": []}
+
+
+def test_hostile_values_in_the_create_form_are_named_not_a_crash(store: SqliteStore) -> None:
+    client = _client(store)
+    revision = store.revision()
+    form = _new_check(
+        revision=str(revision),
+        **{
+            "f.cost_minutes": "nan",
+            "l1.e.p_fail": "9" * 5000,
+            "rows.tested_by-in": "9" * 30,
+            "f.title.zh": "\x00" * 3,
+        },
+    )
+    page = client.post("/edit/new/Check?lang=en", data=form)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and store.revision() == revision
+    assert re.search(r'id="f-cost-minutes-problem"[^>]*>[^<]*is not a number', html)
+    assert re.search(r'id="l1-p-fail-problem"[^>]*>[^<]*out of range', html)

@@ -28,6 +28,10 @@ _WHY: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^a matches\(\) pattern must be a string literal"), "why_computed_pattern"),
     (re.compile(r"^condition nested deeper than (?P<n>\d+) levels$"), "why_condition_depth"),
     (re.compile(r"^unknown function (?P<name>'[^']+')$"), "why_unknown_function"),
+    (re.compile(r"^unreachable: no symptom leads to this (?P<type>\w+)$"), "why_unreachable"),
+    (re.compile(r"^symptom without causes: nothing to diagnose$"), "why_no_causes"),
+    (re.compile(r"^cause without checks: cannot be told apart$"), "why_no_checks"),
+    (re.compile(r"^cause without resolutions: agent is stuck$"), "why_no_resolutions"),
     (
         re.compile(r"^template syntax error on line (?P<line>\d+): (?P<detail>.*)$", re.S),
         "why_template_syntax",

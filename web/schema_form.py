@@ -222,9 +222,11 @@ def _number(field: SchemaField, raw: str) -> tuple[Any, str]:
         number = float(raw)
     except ValueError:
         return raw, t("not_a_number").format(value=raw[:40])
-    if number != number or number in (float("inf"), float("-inf")):
+    if number != number:  # nan
         return raw, t("not_a_number").format(value=raw[:40])
     low, high = field.minimum, field.maximum
+    if abs(number) == float("inf") and low is None and high is None:
+        return raw, t("not_a_number").format(value=raw[:40])
     if (low is not None and (number <= low if field.above else number < low)) or (
         high is not None and number > high
     ):

@@ -11,6 +11,7 @@ import pytest
 from graph.sqlite import SqliteStore
 
 from .conftest import axe_problems, screenshot
+from .test_editor_pages import WIDEST
 
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 REFUSED = "Failed to load resource: the server responded with a status of 400"
@@ -117,6 +118,8 @@ def test_the_editor_form_pages_pass_axe(
         "edit-cause": "/edit/region_lock",
         "edit-check": "/edit/key_paste_noise",
         "edit-resolution": "/edit/" + sorted(store.snapshot().nodes_of_type("Resolution"))[0],
+        "new-check": "/edit/new/Check",
+        "new-symptom": "/edit/new/Symptom",
     }.items():
         page.goto(f"{path}?lang={lang}")
         page.wait_for_load_state("networkidle")
@@ -124,6 +127,8 @@ def test_the_editor_form_pages_pass_axe(
             summary.click()  # axe checks what is folded too
         if found := axe_problems(page):
             problems[path] = found
+        if size == "phone":  # nothing of the page's own is wider than the phone
+            assert page.evaluate(WIDEST) <= width + 1, path
         screenshot(page, f"{name}-forms-{size}-{lang}")
     assert problems == {}
     assert errors == []
