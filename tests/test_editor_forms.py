@@ -200,6 +200,9 @@ def test_every_node_type_has_a_create_form_with_its_required_fields(store: Sqlit
         for name in spec["schema"]["required"]:
             assert f'name="f.{name}' in html, (node_type, name)
     assert client.get("/edit/new/Nope").status_code == 404
+    # Choices say what they mean in the page's language, beside the stored value.
+    english = client.get("/edit/new/Check?lang=en").get_data(as_text=True)
+    assert '<option value="manual">by hand · manual</option>' in english
 
 
 def _examples_of(html: str, field_id: str) -> list[str]:

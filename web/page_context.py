@@ -10,8 +10,9 @@ from appstate import store
 from graph.snapshot import Snapshot
 
 from .fields import CEL_FIELDS, field_help, field_label, template_variables
+from .i18n import LABELS, t
 
-__all__ = ["cel_examples", "form_context"]
+__all__ = ["cel_examples", "choice_label", "form_context"]
 
 EXAMPLES_PER_FIELD = 2
 SHORTEST = 15
@@ -50,6 +51,13 @@ def cel_examples(leaf: str) -> list[str]:
     return [picked[0], picked[len(picked) // 2]]  # a short one and a typical one
 
 
+def choice_label(value: str) -> str:
+    """A schema choice in the page's language with its stored value ("人工 · manual"),
+    or the value alone when no label is written for it yet."""
+    key = f"ch_{value}"
+    return f"{t(key)} · {value}" if key in LABELS else value
+
+
 def form_context() -> dict[str, Callable[..., Any] | Any]:
     """The names the editor's templates use for fields."""
     return {
@@ -57,4 +65,5 @@ def form_context() -> dict[str, Callable[..., Any] | Any]:
         "field_help": field_help,
         "variables": template_variables(),
         "cel_examples": cel_examples,
+        "choice_label": choice_label,
     }
