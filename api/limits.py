@@ -27,7 +27,11 @@ from flask_limiter.util import get_remote_address
 __all__ = ["install_limits"]
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_DIAGNOSES = frozenset({"v1.post_diagnose", "pages.console", "pages.practice"})
+_DIAGNOSES = frozenset(
+    {"v1.post_diagnose", "pages.console", "pages.practice", "pages.template_preview"}
+)
+"""Posts that compute and write nothing (the editor's live preview asks as one
+types): under the diagnose ceiling, so previews never use up a senior's writes."""
 _LOGIN = "pages.login"
 
 

@@ -111,6 +111,7 @@ async function refresh(holder) {
   let answer;
   try {
     const response = await fetch(PREVIEW_URL, {method: 'POST', body, credentials: 'same-origin'});
+    if (!response.ok) throw new Error('preview answered ' + response.status);
     answer = await response.json();
   } catch (err) {
     problem.textContent = say('previewFailed');
