@@ -138,7 +138,9 @@ document.querySelectorAll('textarea.template').forEach((area) => {
     timers.set(holder, setTimeout(() => refresh(holder), 350));
   });
 });
+// On load, only the fields with text (an empty meaning has nothing to show).
 document.querySelectorAll('.live-preview').forEach((box) => {
   const holder = box.closest('fieldset');
-  if (holder) refresh(holder);
+  const written = holder && [...holder.querySelectorAll('textarea.template')].some((a) => a.value.trim());
+  if (written) refresh(holder);
 });
