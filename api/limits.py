@@ -28,8 +28,17 @@ __all__ = ["install_limits"]
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DIAGNOSES = frozenset(
-    {"v1.post_diagnose", "pages.console", "pages.console_answer", "pages.practice"}
+    {
+        "v1.post_diagnose",
+        "pages.console",
+        "pages.console_answer",
+        "pages.practice",
+        "pages.template_preview",
+    }
 )
+"""Posts under the diagnose ceiling, not the writes one: diagnoses (which file a
+case, as an answer's by-product), the console's in-place re-diagnosis and the
+editor's live preview (asked as one types), so neither uses up a senior's writes."""
 _LOGIN = "pages.login"
 
 

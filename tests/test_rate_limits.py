@@ -85,3 +85,17 @@ def test_the_openapi_document_names_429_on_every_write(client: FlaskClient) -> N
     assert len(writes) >= 6
     for path, method, op in writes:
         assert "429" in op["responses"], (method, path)
+
+
+def test_template_previews_never_use_up_a_seniors_writes(
+    store: SqliteStore, tokens: dict[str, str]
+) -> None:
+    """The editor previews a template as the senior types: those posts write
+    nothing, so they count under the diagnose ceiling, and the save still goes."""
+    client = _client(store, KGDIAG_RATE_WRITES="2 per minute", KGDIAG_RATE_DIAGNOSE="5 per minute")
+    assert client.post("/login", data={"token": tokens["senior"]}).status_code == 302
+    for _ in range(5):
+        preview = client.post("/edit/template-preview", data={"zh": "订单 {{ order_no }}"})
+        assert preview.status_code == 200
+    assert client.post("/edit/template-preview", data={"zh": "x"}).status_code == 429
+    assert client.post("/revert", data={"revision": "1"}).status_code != 429

@@ -128,4 +128,4 @@ def test_the_editor_preview_of_a_template_over_budget_answers(store: SqliteStore
     page = client.post("/edit/exchange_unused_key", data=form)
     assert time.monotonic() - started < 15  # a draft snapshot trains its own model (~2 s)
     assert page.status_code == 400  # refused at the field, the draft kept on the page
-    assert "pow is not allowed" in page.get_data(as_text=True)
+    assert "模板里不能使用 pow" in page.get_data(as_text=True)  # the reason, in the page's language

@@ -64,7 +64,15 @@ def test_every_label_a_template_uses_exists() -> None:
 def test_form_posts_without_csrf_token_are_refused(store: SqliteStore) -> None:
     client = _client(store, "senior", csrf=True)
     revision = store.revision()
-    for url in ("/login", "/", "/outcome", "/edit/card_key_invalid", "/revert"):
+    for url in (
+        "/login",
+        "/",
+        "/outcome",
+        "/edit/card_key_invalid",
+        "/revert",
+        "/edit/new/Check",
+        "/edit/template-preview",
+    ):
         response = client.post(url, data={"revision": str(revision)})
         assert response.status_code == 400, url
         assert "CSRF" in response.get_data(as_text=True)
@@ -79,6 +87,9 @@ def test_form_posts_without_csrf_token_are_refused(store: SqliteStore) -> None:
         ("POST", "/edit/card_key_invalid"),
         ("POST", "/edit/card_key_invalid/edges"),
         ("POST", "/edit/card_key_invalid/delete"),
+        ("GET", "/edit/new/Check"),
+        ("POST", "/edit/new/Check"),
+        ("POST", "/edit/template-preview"),
         ("GET", "/history"),
         ("GET", "/history/1/revert"),
         ("GET", "/history/1"),

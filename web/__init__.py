@@ -29,11 +29,13 @@ from appstate import store
 from . import (  # noqa: F401  (routes)
     candidates,
     console,
+    create,
     editor,
     notices,
     practice,
     queue,
     systems,
+    template_preview,
     training,
 )
 from .blueprint import pages

@@ -11,7 +11,6 @@ is written.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,13 +37,14 @@ from .examples import example, examples
 from .fields import (
     bad_numbers,
     editable_fields,
-    field_help,
     field_label,
     form_to_data,
-    template_variables,
     with_values,
 )
 from .i18n import page_lang, t
+from .links import EdgeDraft, add_forms, draft_of, edge_data_from_form, edge_rows
+from .page_context import form_context
+from .reasons import say as _say
 
 __all__: list[str] = []
 
@@ -84,52 +84,8 @@ def _yaml(data: Any) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100).strip()
 
 
-def _link_types(snapshot: Snapshot, node_id: str) -> list[dict[str, Any]]:
-    """The edge types that may start at this node, with the ids they may point to."""
-    node_type = snapshot.node_type(node_id)
-    kinds = []
-    for name, spec in graph_schema()["edge_types"].items():
-        if spec["source"] == node_type:
-            targets = sorted(snapshot.nodes_of_type(spec["target"]))
-            kinds.append({"type": name, "target_type": spec["target"], "targets": targets})
-    return kinds
-
-
 def _node_findings(snapshot: Snapshot, node_id: str) -> list[Finding]:
     return [f for f in snapshot_findings(snapshot) if f.where == node_id]
-
-
-_WHY: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(
-            r"^(?P<where>\S+) has no field (?P<field>'[^']+')"
-            r"(?: \(did you mean (?P<hint>\S+)\?\))?$"
-        ),
-        "why_no_field",
-    ),
-    (
-        re.compile(r"^unknown variable (?P<name>'[^']+') \(use one of (?P<known>[^)]*)\)$"),
-        "why_unknown_variable",
-    ),
-    (re.compile(r"^unknown function (?P<name>'[^']+')$"), "why_unknown_function"),
-    (re.compile(r"^CEL does not compile: (?P<detail>.*)$", re.S), "why_not_compile"),
-    (re.compile(r"^(?P<where>\S+) is not a list$"), "why_not_list"),
-    (re.compile(r"^required field is missing$"), "why_required"),
-)
-"""The engine's CEL and schema reasons the editor says in the page's language; any
-other reason is shown as the engine wrote it (names and code stay untranslated)."""
-
-
-def _say(why: str) -> str:
-    """``why`` in the page's language where its shape is known."""
-    for pattern, key in _WHY:
-        if match := pattern.match(why):
-            parts = {k: v or "" for k, v in match.groupdict().items()}
-            text = t(key).format(**parts)
-            return text + (
-                t("why_did_you_mean").format(hint=parts["hint"]) if parts.get("hint") else ""
-            )
-    return why
 
 
 def _field_problems(findings: Sequence[Finding], node_id: str) -> dict[str, list[str]]:
@@ -259,7 +215,7 @@ def _node_page(
     revision: int,
     findings: Sequence[Finding] = (),
     status: int = 200,
-    edge_draft: Mapping[str, str] | None = None,
+    edge_draft: EdgeDraft | None = None,
     edge_problems: Sequence[str] = (),
     **extra: Any,
 ) -> ResponseReturnValue:
@@ -275,16 +231,14 @@ def _node_page(
         findings=findings,
         problems=_field_problems(findings, node_id),
         existing=_node_findings(snapshot, node_id),
-        edges=_edges(snapshot, node_id),
-        link_types=_link_types(snapshot, node_id),
+        edges=edge_rows(snapshot, node_id, edge_draft),
+        add_links=add_forms(snapshot, node_id, edge_draft),
+        edge_draft=edge_draft,
         examples=examples(),
         message=form.get("message", "") if not edge_draft else "",
-        field_label=field_label,
-        field_help=field_help,
         say=_say,
-        variables=template_variables(),
-        edge_draft=edge_draft or {},
         edge_problems=edge_problems,
+        **form_context(),
         **{"chosen": "", "preview": None, "preview_problem": "", "stale": False, **extra},
     )
     return body, status
@@ -320,9 +274,16 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
         return render_template(
             "unlink.html", node_id=node_id, op=op, revision=form.get("revision", "")
         )
+    where = f"{op['source']} -> {op['target']}"
     try:
+        if action == "link" and not op["target"]:
+            raise ChangeSetInvalid([Finding(where, "target", t("pick_target"))])
         if action in ("link", "update"):
-            op["data"] = _edge_data(node_id, form.get("data") or "")
+            op["data"] = (
+                edge_data_from_form(op["type"], form, where)
+                if form.get("form") == "1"
+                else _edge_data(node_id, form.get("data") or "")
+            )
         changes, problems = parse_changeset([op])
         if problems:
             raise ChangeSetInvalid(problems)
@@ -337,8 +298,13 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
     except ChangeSetInvalid as err:
         why = [str(f) for f in err.findings]
         if action in ("link", "update"):
-            draft_of = {"key": f"{op['source']}>{op['target']}", "action": action}
-            draft_of |= {k: form.get(k, "") for k in ("data", "type", "target", "message")}
+            key = op["type"] if action == "link" else f"{op['source']}>{op['target']}"
+            if form.get("form") != "1":  # the advanced YAML form: keep its text
+                yaml_keys = ("data", "type", "target", "source", "action", "message")
+                typed = {k: form.get(k, "") for k in yaml_keys}
+                key, drafted = "yaml", EdgeDraft("yaml", typed, general=why)
+            else:
+                drafted = draft_of(key, op["type"], form, err.findings, _say)
             return _node_page(
                 snapshot,
                 node_id,
@@ -346,7 +312,7 @@ def edit_edges(who: TokenInfo, node_id: str) -> ResponseReturnValue:
                 current,
                 revision=_revision(),
                 status=400,
-                edge_draft=draft_of,
+                edge_draft=drafted,
                 edge_problems=why,
             )
         flash(t("refused") + ": " + "; ".join(why), "error")

@@ -91,13 +91,14 @@ def test_unlink_is_confirmed_on_its_own_page(
 ) -> None:
     page = login("senior")
     page.goto("/edit/region_lock")
+    page.click("#advanced-link > summary")  # the YAML way still works
     page.select_option("#link-type", "tested_by")
     page.fill("#link-target", "key_paste_noise")
     page.fill("#link-data", "p_fail: 0.2")
     page.click("#link")
     page.wait_for_selector(".flash.ok")
     revision = store.revision()
-    page.click("tr[data-edge='region_lock>key_paste_noise'] button.unlink")
+    page.click("section[data-edge='region_lock>key_paste_noise'] button.unlink")
     assert "key_paste_noise" in page.locator("#unlink-question").inner_text()
     assert store.revision() == revision
     assert axe_problems(page) == []
