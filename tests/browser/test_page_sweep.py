@@ -46,6 +46,7 @@ SAMPLES: dict[str, str] = {
     "/history/<int:revision>": "/history/2",
     "/history/<int:revision>/revert": "/history/1/revert",
     "/cases/<case_ref>": "/cases/{case}",
+    "/edit/new/<node_type>": "/edit/new/Cause",
 }
 """A path to open for each page rule with a URL parameter (the sweep's store has
 the seed as revision 1 and one title edit as revision 2; ``{case}`` is the ref of
