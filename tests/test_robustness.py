@@ -10,6 +10,7 @@ up. Timings are printed, never asserted: speed is the benchmark's business.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -155,7 +156,8 @@ def test_kill_9_during_edits_then_restart_keeps_every_acknowledged_edit(
             sent.append(title)
             try:
                 status, reply = _edit_once(base, senior, "region_lock", "Cause", title)
-            except (OSError, json.JSONDecodeError, AssertionError):
+            # OSError: refused or reset; HTTPException: killed mid-answer (IncompleteRead)
+            except (OSError, http.client.HTTPException, json.JSONDecodeError, AssertionError):
                 return  # the server is gone: this edit was never acknowledged
             if status == 201:
                 acked.append((reply["revision"], "crash (senior)", "region_lock", title))
