@@ -32,8 +32,10 @@ OWNED_BY_THE_DIAGNOSIS = {
     "detail",
     "checking",
     "backstop",
+    "outage",
 }
-"""Variables the engine adds (the promise, a check's detail), not read from the order."""
+"""Variables the engine adds (the promise, a check's detail, a notice's outage), not
+read from the order."""
 
 
 class _Asked(Mapping[str, Any]):
