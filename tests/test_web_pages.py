@@ -526,3 +526,17 @@ def test_deleting_a_node_asks_first_and_takes_its_links(store: SqliteStore) -> N
     )
     assert "改动被拒绝" in refused.get_data(as_text=True)
     assert store.revision() == revision + 1 and store.snapshot().has_node(only[0])
+
+
+@pytest.mark.parametrize(("lang", "named"), [("zh", "【检查详情】"), ("en", "【a check's own")])
+def test_the_training_path_names_template_variables_in_the_page_language(
+    store: SqliteStore, lang: str, named: str
+) -> None:
+    """A check's "what a fail means" is filled per order; the trainee reads what
+    goes there in words, not the template's internal key (【detail】)."""
+    page = _client(store, "agent").get(
+        f"/train/card_key_invalid?cause=paste_format_error&lang={lang}"
+    )
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert named in text and "【detail】" not in text

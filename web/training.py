@@ -23,6 +23,7 @@ from diagnostics.browse import paths
 from graph.errors import NotFound
 from graph.snapshot import Snapshot, thaw
 from graph.store import TokenInfo
+from schema import graph_schema
 
 from .blueprint import page_role, pages
 from .i18n import page_lang, t
@@ -55,8 +56,18 @@ _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)[^}]*\}\}")
 
 
 def _template(value: Any, lang: str) -> str:
-    """A reply template for reading: ``{{ keys }}`` shows as 【keys】 (filled per order)."""
-    return _VARIABLE.sub(r"【\1】", _text(value, lang))
+    """A reply template for reading: ``{{ keys }}`` shows as 【卡密】 (filled per order).
+
+    A trainee reads the variable's name from the schema in the page's language
+    (``template_variables``), never the template's internal key (【detail】 taught
+    nothing); an undeclared key shows as itself."""
+    names = graph_schema().get("template_variables") or {}
+
+    def named(match: re.Match[str]) -> str:
+        label = names.get(match.group(1)) or {}
+        return f"【{label.get(lang) or match.group(1)}】"
+
+    return _VARIABLE.sub(named, _text(value, lang))
 
 
 def _sections(*pairs: tuple[str, Any]) -> list[dict[str, Any]]:
