@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, jsonify
 
-from casework import status_view
+from casework import status_view, system_statuses
 from diagnostics.matching import near_ids
 from diagnostics.systems import canonical_system
 from graph.snapshot import Snapshot, thaw
@@ -41,26 +41,17 @@ def _system_id(snap: Snapshot, name: str) -> str:
 )
 def list_systems() -> Response:
     """Default, recorded and effective status (what diagnoses use) of every system."""
-    snap = store().snapshot()
-    now = datetime.now(UTC)
-    recorded = {r.system: r for r in store().records.current_system_statuses()}
-    items = []
-    for system in snap.nodes_of_type("System"):
-        node = snap.node(system)
-        record = recorded.get(system)
-        view = status_view(record, now, settings()) if record else None
-        items.append(
-            {
-                "id": system,
-                "title": thaw(node.get("title")),
-                "kind": node.get("kind"),
-                "default_status": node.get("default_status"),
-                "recorded": view,
-                "effective_status": view["effective_status"]
-                if view and view["fresh"]
-                else node.get("default_status"),
-            }
-        )
+    items = [
+        {
+            "id": system,
+            "title": thaw(node.get("title")),
+            "kind": node.get("kind"),
+            "default_status": node.get("default_status"),
+            "recorded": view,
+            "effective_status": effective,
+        }
+        for system, node, view, effective in system_statuses(store(), settings(), datetime.now(UTC))
+    ]
     return jsonify({"systems": items})
 
 

@@ -34,6 +34,7 @@ from .service import (
     record_outcome,
     revert_outcome,
     status_view,
+    system_statuses,
     teach_utterance,
 )
 
@@ -60,5 +61,6 @@ __all__ = [
     "record_outcome",
     "revert_outcome",
     "status_view",
+    "system_statuses",
     "teach_utterance",
 ]

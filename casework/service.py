@@ -64,6 +64,7 @@ __all__ = [
     "record_outcome",
     "revert_outcome",
     "status_view",
+    "system_statuses",
     "teach_utterance",
 ]
 
@@ -99,6 +100,26 @@ def status_view(record: SystemStatus, now: datetime, settings: Settings) -> dict
         "fresh": fresh,
         "effective_status": record.status if fresh else "unknown",
     }
+
+
+def system_statuses(
+    store: GraphStore, settings: Settings, now: datetime
+) -> list[tuple[str, Mapping[str, Any], dict[str, Any] | None, Any]]:
+    """Every System of the served graph: ``(id, node, recorded view or None,
+    effective status)``, the effective one what diagnoses use (a fresh record's,
+    else the graph's default). One reading for ``/v1/systems`` and the page."""
+    snap = store.snapshot()
+    recorded = {r.system: r for r in store.records.current_system_statuses()}
+    rows = []
+    for system in snap.nodes_of_type("System"):
+        node = snap.node(system)
+        record = recorded.get(system)
+        view = status_view(record, now, settings) if record else None
+        effective = (
+            view["effective_status"] if view and view["fresh"] else node.get("default_status")
+        )
+        rows.append((system, node, view, effective))
+    return rows
 
 
 def knowledge_of(store: GraphStore, settings: Settings, now: datetime | None = None) -> Knowledge:

@@ -49,17 +49,21 @@ class SqlitePromises:
 
     _db: _Db
 
-    def record_promise(self, **fields: Any) -> PromiseRecord:
-        row: dict[str, Any] = {"at": now_text(), **fields, "kept_at": None, "kept_by": None}
-        names = [n.strip() for n in PROMISE_COLUMNS.split(",")][1:]
+    def _insert(self, table: str, columns: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Insert ``row`` (every column but ``id``); the stored values with their new id."""
+        names = [n.strip() for n in columns.split(",")][1:]
+        values = {n: row.get(n) for n in names}
         with self._db.transaction() as conn:
             cur = conn.execute(
-                f"INSERT INTO promises ({', '.join(names)})"
+                f"INSERT INTO {table} ({', '.join(names)})"
                 f" VALUES ({', '.join(':' + n for n in names)})",
-                {n: row.get(n) for n in names},
+                values,
             )
-        values: dict[str, Any] = {n: row.get(n) for n in names}
-        return PromiseRecord(id=int(cur.lastrowid or 0), **values)
+        return {"id": int(cur.lastrowid or 0), **values}
+
+    def record_promise(self, **fields: Any) -> PromiseRecord:
+        row = {"at": now_text(), **fields, "kept_at": None, "kept_by": None}
+        return PromiseRecord(**self._insert("promises", PROMISE_COLUMNS, row))
 
     def promises(
         self, *, state: str, now: datetime, grace: timedelta = PROMISE_GRACE, limit: int = 200
@@ -115,16 +119,8 @@ class SqlitePromises:
         return int(opened)
 
     def record_escalation(self, **fields: Any) -> EscalationRecord:
-        row: dict[str, Any] = {"at": now_text(), **fields, "closed_at": None}
-        names = [n.strip() for n in ESCALATION_COLUMNS.split(",")][1:]
-        with self._db.transaction() as conn:
-            cur = conn.execute(
-                f"INSERT INTO escalations ({', '.join(names)})"
-                f" VALUES ({', '.join(':' + n for n in names)})",
-                {n: row.get(n) for n in names},
-            )
-        values: dict[str, Any] = {n: row.get(n) for n in names}
-        return EscalationRecord(id=int(cur.lastrowid or 0), **values)
+        row = {"at": now_text(), **fields, "closed_at": None}
+        return EscalationRecord(**self._insert("escalations", ESCALATION_COLUMNS, row))
 
     def open_escalations(self, *, limit: int = 200) -> list[EscalationRecord]:
         rows = self._db.connection().execute(

@@ -17,7 +17,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from appstate import settings, store, token_author
-from casework import ProposalDecided, decide_status_proposal, proposal_view, status_view
+from casework import ProposalDecided, decide_status_proposal, proposal_view, system_statuses
 from graph.errors import NotFound
 from graph.store import TokenInfo, role_allows
 
@@ -30,24 +30,16 @@ __all__: list[str] = []
 def _systems(now: datetime) -> list[dict[str, Any]]:
     """Every system with its default, recorded and effective status (as ``/v1/systems``)."""
     snap = store().snapshot()
-    recorded = {r.system: r for r in store().records.current_system_statuses()}
-    rows = []
-    for system in snap.nodes_of_type("System"):
-        node = snap.node(system)
-        record = recorded.get(system)
-        view = status_view(record, now, settings()) if record else None
-        rows.append(
-            {
-                "id": system,
-                "title": snap.title(system, page_lang()),
-                "default": node.get("default_status"),
-                "recorded": view,
-                "effective": view["effective_status"]
-                if view and view["fresh"]
-                else node.get("default_status"),
-            }
-        )
-    return rows
+    return [
+        {
+            "id": system,
+            "title": snap.title(system, page_lang()),
+            "default": node.get("default_status"),
+            "recorded": view,
+            "effective": effective,
+        }
+        for system, node, view, effective in system_statuses(store(), settings(), now)
+    ]
 
 
 @pages.get("/systems")
