@@ -122,7 +122,13 @@ def test_recording_a_result_updates_the_answer_in_place(
     button = page.locator("li[data-check=find_refund_in_wallet] button.fail-button")
     button.scroll_into_view_if_needed()
     page.mouse.wheel(0, 200)
-    page.wait_for_function("window.scrollY > 400")
+    # The wheel scrolls over several frames: read the position once it has settled
+    # (two polls 100 ms apart agree), or the scroll still under way looks like a jump.
+    page.wait_for_function(
+        "() => { const y = window.scrollY, same = window.kgdiagLastY === y;"
+        " window.kgdiagLastY = y; return same && y > 400; }",
+        polling=100,
+    )
     before = page.evaluate("window.scrollY")
     with page.expect_response(lambda r: r.url.endswith("/console/answer")) as posted:
         button.click()
